@@ -1,0 +1,45 @@
+-- name: CreatePost :one
+INSERT INTO posts (id, title, content, author_email)
+VALUES (@id, @title, @content, @author_email)
+RETURNING *;
+
+-- name: GetPost :one
+SELECT * FROM posts
+WHERE id = @id;
+
+-- name: ListPosts :many
+-- Keyset pagination: the page strictly after (after_created_at, after_id),
+-- newest first. The first page passes a position after every post, so that
+-- each page is one range scan of posts_created_at_id_idx.
+SELECT * FROM posts
+WHERE (created_at, id) < (@after_created_at::timestamptz, @after_id::uuid)
+ORDER BY created_at DESC, id DESC
+LIMIT @row_limit;
+
+-- name: ListPostsByAuthor :many
+-- As ListPosts, for one author: one range scan of posts_author_email_created_at_id_idx.
+SELECT * FROM posts
+WHERE author_email = @author_email
+  AND (created_at, id) < (@after_created_at::timestamptz, @after_id::uuid)
+ORDER BY created_at DESC, id DESC
+LIMIT @row_limit;
+
+-- name: UpdatePost :one
+-- Absent fields keep their value; set_content distinguishes "clear content"
+-- from "leave content alone". updated_at moves only when something changes.
+UPDATE posts AS p
+SET title        = coalesce(sqlc.narg(title), p.title),
+    content      = CASE WHEN @set_content::boolean THEN sqlc.narg(content) ELSE p.content END,
+    author_email = coalesce(sqlc.narg(author_email), p.author_email),
+    updated_at   = CASE
+        WHEN (coalesce(sqlc.narg(title), p.title),
+              CASE WHEN @set_content::boolean THEN sqlc.narg(content) ELSE p.content END,
+              coalesce(sqlc.narg(author_email), p.author_email))
+             IS DISTINCT FROM (p.title, p.content, p.author_email)
+        THEN now() ELSE p.updated_at END
+WHERE p.id = @id
+RETURNING *;
+
+-- name: DeletePost :execrows
+DELETE FROM posts
+WHERE id = @id;

@@ -1,0 +1,200 @@
+// Package app is the posts program: its subcommands, and the wiring of the
+// HTTP server that main and the end-to-end tests share.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/posts-api/posts/gen/db"
+	"github.com/posts-api/posts/internal/config"
+	"github.com/posts-api/posts/internal/database"
+	"github.com/posts-api/posts/internal/httpapi"
+	"github.com/posts-api/posts/internal/posts"
+)
+
+const usage = `usage: posts [command]
+
+commands:
+  serve                 run the HTTP API (the default)
+  migrate up            apply every pending migration
+  migrate down N        roll back N migrations
+  migrate version       print the schema version
+  migrate force N       mark the schema as clean at version N, after a manual repair
+  healthcheck           exit 0 when the local server is ready (for container health checks)
+
+Configuration comes from the environment: DB_CONNECTION_STRING, PORT, LOG_LEVEL,
+LOG_FORMAT, MIGRATE_ON_START, SHUTDOWN_TIMEOUT, CURSOR_SECRET (see README.md).`
+
+// Run runs the posts program with its arguments (without the program name)
+// and environment. It returns when the command is done or, for serve, when
+// ctx is cancelled and the server has shut down.
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := config.FromEnv(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration: %w", err)
+	}
+	command := "serve"
+	if len(args) > 0 {
+		command, args = args[0], args[1:]
+	}
+	switch command {
+	case "serve":
+		if len(args) > 0 {
+			return errors.New(usage)
+		}
+		return serve(ctx, cfg, newLogger(cfg, stdout))
+	case "migrate":
+		connString, stop, err := connectionString(ctx, cfg, stderr)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		report, err := database.Migrate(connString, args)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, report)
+		return nil
+	case "healthcheck":
+		return healthcheck(ctx, cfg.Port)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", command, usage)
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// connectionString returns DB_CONNECTION_STRING or, when it is unset, a
+// development database: the local server's "posts" database, or an embedded
+// server's. stop stops an embedded server.
+func connectionString(ctx context.Context, cfg config.Config, logOutput io.Writer) (string, func(), error) {
+	if cfg.DatabaseURL != "" {
+		return cfg.DatabaseURL, func() {}, nil
+	}
+	server, err := database.FindOrStartDevServer(ctx, cfg.DataDir, logOutput)
+	if err != nil {
+		return "", nil, fmt.Errorf("DB_CONNECTION_STRING is unset and no development database could be had: %w", err)
+	}
+	stop := func() { _ = server.Stop() }
+	connString, err := database.EnsureDatabase(ctx, server.AdminURL, "posts")
+	if err != nil {
+		stop()
+		return "", nil, err
+	}
+	return connString, stop, nil
+}
+
+// NewHandler is the service's HTTP handler on a database pool: the one
+// wiring that serve and the tests share.
+func NewHandler(logger *slog.Logger, pool *pgxpool.Pool, cursorSecret string) (http.Handler, error) {
+	return httpapi.New(logger, posts.NewServer(db.New(pool), pool, cursorSecret))
+}
+
+func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
+	start := time.Now()
+	connString, stopDev, err := connectionString(ctx, cfg, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer stopDev()
+	if cfg.DatabaseURL == "" {
+		logger.Info("using the development database", "database", database.Redact(connString))
+	}
+	if cfg.MigrateOnStart {
+		report, err := database.Migrate(connString, []string{"up"})
+		if err != nil {
+			return err
+		}
+		logger.Info("migrated", "result", report)
+	}
+
+	poolConfig, err := database.ParseURL(connString)
+	if err != nil {
+		return err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, poolConfig)
+	if err != nil {
+		return fmt.Errorf("database pool: %w", err)
+	}
+	defer pool.Close()
+	// The server starts even when the database is down: /healthz answers and
+	// /readyz says 503 until the database is back.
+	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	if err := pool.Ping(pingCtx); err != nil {
+		logger.Warn("database unavailable at start; serving anyway", "database", database.Redact(connString), "error", err.Error())
+	}
+	cancel()
+
+	handler, err := NewHandler(logger, pool, cfg.CursorSecret)
+	if err != nil {
+		return err
+	}
+	listener, err := net.Listen("tcp", net.JoinHostPort("", strconv.Itoa(cfg.Port)))
+	if err != nil {
+		return fmt.Errorf("listen on port %d: %w", cfg.Port, err)
+	}
+	server := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- server.Serve(listener) }()
+	logger.Info("listening", "addr", listener.Addr().String(), "startup", time.Since(start).Round(time.Millisecond).String())
+
+	select {
+	case err := <-serveErr:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	shutdownCtx, cancelShutdown := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancelShutdown()
+	if err := server.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// healthcheck asks the local server's /readyz; for containers without curl.
+func healthcheck(ctx context.Context, port int) error {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	url := "http://127.0.0.1:" + strconv.Itoa(port) + "/readyz"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: %s answered %s", url, resp.Status)
+	}
+	return nil
+}

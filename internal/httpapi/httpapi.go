@@ -1,0 +1,56 @@
+// Package httpapi wires the HTTP surface: Echo, the generated strict
+// server, request validation against the spec, problem errors, request
+// logs, and the documentation routes.
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/swaggest/swgui"
+	"github.com/swaggest/swgui/v5emb"
+
+	specfile "github.com/posts-api/posts/api"
+	"github.com/posts-api/posts/gen/api"
+)
+
+// New returns the service's HTTP handler around the API's implementation.
+func New(logger *slog.Logger, handlers api.StrictServerInterface) (http.Handler, error) {
+	spec, err := api.GetSwagger()
+	if err != nil {
+		return nil, fmt.Errorf("load the embedded OpenAPI spec: %w", err)
+	}
+	specJSON, err := json.Marshal(spec)
+	if err != nil {
+		return nil, fmt.Errorf("encode the OpenAPI spec as JSON: %w", err)
+	}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = handleError(logger)
+	e.Use(withRequestID, withAccessLog(logger), withRecover(logger), withSecurityHeaders)
+	e.Use(newRequestValidator(spec).middleware)
+
+	api.RegisterHandlers(e, api.NewStrictHandler(handlers, nil))
+
+	e.GET("/openapi.yaml", func(c echo.Context) error {
+		return c.Blob(http.StatusOK, "application/yaml", specfile.OpenAPIYAML)
+	})
+	e.GET("/openapi.json", func(c echo.Context) error {
+		return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, specJSON)
+	})
+	docs := echo.WrapHandler(v5emb.NewHandlerWithConfig(swgui.Config{
+		Title:       spec.Info.Title,
+		SwaggerJSON: "/openapi.json",
+		BasePath:    "/docs/",
+		// The UI must work offline: no calls to the public spec validator.
+		SettingsUI: map[string]string{"validatorUrl": "null"},
+	}))
+	e.GET("/docs", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/docs/") })
+	e.GET("/docs/", docs)
+	e.GET("/docs/*", docs)
+	return e, nil
+}

@@ -1,0 +1,358 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/labstack/echo/v4"
+
+	"github.com/posts-api/posts/gen/api"
+)
+
+// maxBodyBytes is the largest request body accepted (1 MiB).
+const maxBodyBytes = 1 << 20
+
+// requestValidator checks every request against the OpenAPI spec before a
+// handler sees it, so that the spec is the one place where the rules live.
+// Routing is Echo's: its route template (c.Path) finds the operation in a
+// map built once, so validation costs no per-request spec lookups.
+type requestValidator struct {
+	routes        map[string]*routers.Route // "METHOD /echo/:path" → operation
+	options       *openapi3filter.Options
+	schemaOptions []openapi3.SchemaValidationOption
+}
+
+func newRequestValidator(spec *openapi3.T) *requestValidator {
+	spec.SetStringFormatValidator("uuid", openapi3.NewRegexpFormatValidator(openapi3.FormatOfStringForUUIDOfRFC9562))
+	spec.SetStringFormatValidator("email", emailFormat{})
+	schemaOptions := append(spec.GetSchemaValidationOptions(), openapi3.MultiErrors(), openapi3.VisitAsRequest())
+	v := &requestValidator{
+		routes: make(map[string]*routers.Route),
+		options: &openapi3filter.Options{
+			ExcludeRequestBody:      true, // read and checked by checkBody, with its own limits
+			MultiError:              true,
+			AuthenticationFunc:      openapi3filter.NoopAuthenticationFunc,
+			SchemaValidationOptions: spec.GetSchemaValidationOptions(),
+		},
+		schemaOptions: schemaOptions,
+	}
+	for path, item := range spec.Paths.Map() {
+		echoPath := strings.NewReplacer("{", ":", "}", "").Replace(path)
+		for method, op := range item.Operations() {
+			v.routes[method+" "+echoPath] = &routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: op}
+		}
+	}
+	return v
+}
+
+// emailFormat accepts a bare address (no display name, no comments) that
+// net/mail can parse.
+type emailFormat struct{}
+
+func (emailFormat) Validate(s string) error {
+	addr, err := mail.ParseAddress(s)
+	if err != nil || addr.Address != s || addr.Name != "" {
+		return errors.New("not an email address")
+	}
+	return nil
+}
+
+func (v *requestValidator) middleware(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		route, ok := v.routes[req.Method+" "+c.Path()]
+		if !ok { // not an API operation: docs, spec, or no route at all
+			return next(c)
+		}
+		var problems []api.ProblemError
+		if rb := route.Operation.RequestBody; rb != nil && rb.Value != nil {
+			body, bodyProblems, err := v.checkBody(req, rb.Value)
+			if err != nil {
+				return err
+			}
+			problems = bodyProblems
+			req.Body = body
+		}
+
+		pathParams := make(map[string]string, len(c.ParamNames()))
+		for i, name := range c.ParamNames() {
+			pathParams[name] = c.ParamValues()[i]
+		}
+		input := &openapi3filter.RequestValidationInput{Request: req, PathParams: pathParams, Route: route, Options: v.options}
+		if err := openapi3filter.ValidateRequest(req.Context(), input); err != nil {
+			problems = append(parameterProblems(err), problems...)
+		}
+		if len(problems) > 0 {
+			return &requestError{status: http.StatusBadRequest, detail: "The request is not valid.", errors: problems}
+		}
+		return next(c)
+	}
+}
+
+// validatedBody replaces the request body once it has been read and
+// checked. The generated strict handler binds ValidatedValue instead of
+// decoding the body a second time.
+type validatedBody struct {
+	*bytes.Reader
+	value any
+}
+
+func (b validatedBody) Close() error        { return nil }
+func (b validatedBody) ValidatedValue() any { return b.value }
+
+// checkBody reads the body and checks, in order, its size (413), media type
+// (415), encoding and syntax (400), and finally its schema (problems).
+func (v *requestValidator) checkBody(req *http.Request, spec *openapi3.RequestBody) (io.ReadCloser, []api.ProblemError, error) {
+	if req.ContentLength > maxBodyBytes {
+		return nil, nil, &requestError{status: http.StatusRequestEntityTooLarge, detail: echoDetails[http.StatusRequestEntityTooLarge]}
+	}
+	raw, err := io.ReadAll(io.LimitReader(req.Body, maxBodyBytes+1))
+	if err != nil {
+		return nil, nil, &requestError{status: http.StatusBadRequest, detail: "The body could not be read."}
+	}
+	if len(raw) > maxBodyBytes {
+		return nil, nil, &requestError{status: http.StatusRequestEntityTooLarge, detail: echoDetails[http.StatusRequestEntityTooLarge]}
+	}
+	if len(raw) == 0 && req.Header.Get("Content-Type") == "" {
+		if spec.Required {
+			return nil, nil, &requestError{status: http.StatusBadRequest, detail: "A JSON body is required."}
+		}
+		return io.NopCloser(bytes.NewReader(nil)), nil, nil
+	}
+	mediaType, _, err := mime.ParseMediaType(req.Header.Get("Content-Type"))
+	content := spec.Content.Get(mediaType)
+	if err != nil || content == nil {
+		return nil, nil, &requestError{status: http.StatusUnsupportedMediaType, detail: echoDetails[http.StatusUnsupportedMediaType]}
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, nil, &requestError{status: http.StatusBadRequest, detail: "A JSON body is required."}
+	}
+	if !utf8.Valid(raw) {
+		return nil, nil, &requestError{status: http.StatusBadRequest, detail: "The body is not valid UTF-8."}
+	}
+	value, err := decodeJSON(raw)
+	if err != nil {
+		return nil, nil, &requestError{status: http.StatusBadRequest, detail: err.Error()}
+	}
+	problems := nulProblems(value, "#")
+	if content.Schema != nil && content.Schema.Value != nil {
+		if err := content.Schema.Value.VisitJSON(value, v.schemaOptions...); err != nil {
+			problems = append(problems, schemaProblems(err)...)
+		}
+	}
+	return validatedBody{Reader: bytes.NewReader(raw), value: value}, problems, nil
+}
+
+// decodeJSON decodes exactly one JSON value, with an error fit for a client.
+func decodeJSON(raw []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	var value any
+	err := dec.Decode(&value)
+	if err == nil {
+		if _, tokErr := dec.Token(); tokErr != io.EOF {
+			return nil, errors.New("The body is not valid JSON: it holds more than one value.")
+		}
+		return value, nil
+	}
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &syntaxErr):
+		return nil, fmt.Errorf("The body is not valid JSON: syntax error at byte %d.", syntaxErr.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return nil, errors.New("The body is not valid JSON: unexpected end of input.")
+	}
+	return nil, errors.New("The body is not valid JSON.")
+}
+
+// nulProblems finds strings holding U+0000, which PostgreSQL cannot store
+// in text: they are refused here rather than failing in the database.
+func nulProblems(value any, pointer string) []api.ProblemError {
+	var problems []api.ProblemError
+	switch v := value.(type) {
+	case string:
+		if strings.ContainsRune(v, 0) {
+			problems = append(problems, api.ProblemError{Pointer: &pointer, Detail: "must not contain the NUL character (U+0000)"})
+		}
+	case map[string]any:
+		for key, item := range v {
+			problems = append(problems, nulProblems(item, pointer+"/"+escapePointer(key))...)
+		}
+	case []any:
+		for i, item := range v {
+			problems = append(problems, nulProblems(item, fmt.Sprintf("%s/%d", pointer, i))...)
+		}
+	}
+	return problems
+}
+
+func escapePointer(token string) string {
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(token)
+}
+
+// schemaProblems turns kin-openapi's schema errors into one problem entry
+// per invalid field, with a JSON Pointer and a plain-language detail.
+func schemaProblems(err error) []api.ProblemError {
+	var problems []api.ProblemError
+	seen := make(map[string]bool)
+	for _, schemaErr := range schemaErrors(err) {
+		pointer, detail := describe(schemaErr)
+		if seen[pointer] { // one entry per field: the first rule it breaks
+			continue
+		}
+		seen[pointer] = true
+		problems = append(problems, api.ProblemError{Pointer: &pointer, Detail: detail})
+	}
+	if len(problems) == 0 {
+		pointer := "#"
+		problems = append(problems, api.ProblemError{Pointer: &pointer, Detail: "does not match the schema"})
+	}
+	return problems
+}
+
+func schemaErrors(err error) []*openapi3.SchemaError {
+	var multi openapi3.MultiError
+	if errors.As(err, &multi) {
+		var all []*openapi3.SchemaError
+		for _, e := range multi {
+			all = append(all, schemaErrors(e)...)
+		}
+		return all
+	}
+	var schemaErr *openapi3.SchemaError
+	if errors.As(err, &schemaErr) {
+		return []*openapi3.SchemaError{schemaErr}
+	}
+	return nil
+}
+
+// describe returns where a schema error is and what is wrong, without
+// echoing the value or the schema.
+func describe(e *openapi3.SchemaError) (pointer, detail string) {
+	path := e.JSONPointer()
+	for i := range path {
+		path[i] = escapePointer(path[i])
+	}
+	pointer = "#"
+	if len(path) > 0 {
+		pointer += "/" + strings.Join(path, "/")
+	}
+	s := e.Schema
+	switch e.SchemaField {
+	case "required": // the pointer already names the missing property
+		return pointer, "is required"
+	case "properties": // a property additionalProperties: false does not allow
+		var name string
+		if _, err := fmt.Sscanf(e.Reason, "property %q is unsupported", &name); err == nil {
+			return pointer + "/" + escapePointer(name), fmt.Sprintf("unknown field %q", name)
+		}
+	case "nullable":
+		return pointer, "must not be null"
+	case "type":
+		if e.Value == nil {
+			return pointer, "must not be null"
+		}
+	}
+	return pointer, constraintDetail(e.SchemaField, s)
+}
+
+// constraintDetail says in words which constraint of s a value broke.
+func constraintDetail(field string, s *openapi3.Schema) string {
+	if s == nil {
+		return "is not valid"
+	}
+	switch field {
+	case "type":
+		if s.Type.Is("integer") {
+			return "must be an integer"
+		}
+		if types := s.Type.Slice(); len(types) > 0 {
+			if types[0] == "object" || types[0] == "array" {
+				return "must be an " + types[0]
+			}
+			return "must be a " + types[0]
+		}
+	case "minLength":
+		if s.MinLength == 1 {
+			return "must not be empty"
+		}
+		return fmt.Sprintf("must be at least %d characters", s.MinLength)
+	case "maxLength":
+		if s.MaxLength != nil {
+			return fmt.Sprintf("must be at most %d characters", *s.MaxLength)
+		}
+	case "pattern":
+		if s.Pattern == `\S` {
+			return "must not be blank"
+		}
+		return fmt.Sprintf("must match the pattern %s", s.Pattern)
+	case "format":
+		switch s.Format {
+		case "email":
+			return "must be an email address"
+		case "uuid":
+			return "must be a UUID"
+		}
+		return "must be in the " + s.Format + " format"
+	case "minimum":
+		if s.Min != nil {
+			return fmt.Sprintf("must be at least %g", *s.Min)
+		}
+	case "maximum":
+		if s.Max != nil {
+			return fmt.Sprintf("must be at most %g", *s.Max)
+		}
+	}
+	return "is not valid"
+}
+
+// parameterProblems turns parameter errors into one entry per parameter.
+func parameterProblems(err error) []api.ProblemError {
+	var reqErrs []*openapi3filter.RequestError
+	var multi openapi3.MultiError
+	if errors.As(err, &multi) {
+		for _, e := range multi {
+			var reqErr *openapi3filter.RequestError
+			if errors.As(e, &reqErr) {
+				reqErrs = append(reqErrs, reqErr)
+			}
+		}
+	} else {
+		var reqErr *openapi3filter.RequestError
+		if errors.As(err, &reqErr) {
+			reqErrs = append(reqErrs, reqErr)
+		}
+	}
+	var problems []api.ProblemError
+	for _, reqErr := range reqErrs {
+		if reqErr.Parameter == nil {
+			continue
+		}
+		name := reqErr.Parameter.Name
+		detail := "is not valid"
+		if errs := schemaErrors(reqErr.Err); len(errs) > 0 {
+			_, detail = describe(errs[0])
+		} else if reqErr.Err != nil && reqErr.Parameter.Schema != nil {
+			// A value that does not parse as the parameter's type.
+			detail = constraintDetail("type", reqErr.Parameter.Schema.Value)
+		} else if reqErr.Reason != "" && reqErr.Err == nil {
+			detail = "is required"
+		}
+		problems = append(problems, api.ProblemError{Parameter: &name, Detail: detail})
+	}
+	if len(problems) == 0 {
+		name := "request"
+		problems = append(problems, api.ProblemError{Parameter: &name, Detail: "is not valid"})
+	}
+	return problems
+}

@@ -1,0 +1,78 @@
+package posts
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// A cursor is the position of the last post of a page: its created_at and
+// id. It travels as base64url of
+//
+//	version (1 byte) | created_at, µs since the Unix epoch (8) | id (16) | HMAC-SHA256 prefix (8)
+//
+// so that a cursor which was cut, edited or made up is rejected instead of
+// silently paging from somewhere else.
+type cursorCodec struct {
+	key []byte
+}
+
+const (
+	cursorVersion = 1
+	cursorMACSize = 8
+	cursorSize    = 1 + 8 + 16 + cursorMACSize
+)
+
+var errBadCursor = Errorf(Invalid, "The cursor is not valid: pass the nextCursor of a previous page unchanged.")
+
+func newCursorCodec(secret string) cursorCodec {
+	return cursorCodec{key: []byte(secret)}
+}
+
+type position struct {
+	createdAt time.Time
+	id        uuid.UUID
+}
+
+// firstPage is a position after every post, so that the first page is the
+// same range scan as any other.
+var firstPage = position{
+	createdAt: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC),
+	id:        uuid.Max,
+}
+
+func (c cursorCodec) encode(p position) string {
+	var buf [cursorSize]byte
+	buf[0] = cursorVersion
+	binary.BigEndian.PutUint64(buf[1:9], uint64(p.createdAt.UnixMicro()))
+	copy(buf[9:25], p.id[:])
+	copy(buf[25:], c.mac(buf[:25]))
+	return base64.RawURLEncoding.EncodeToString(buf[:])
+}
+
+func (c cursorCodec) decode(s string) (position, error) {
+	if base64.RawURLEncoding.DecodedLen(len(s)) != cursorSize {
+		return position{}, errBadCursor
+	}
+	var buf [cursorSize]byte
+	n, err := base64.RawURLEncoding.Strict().Decode(buf[:], []byte(s))
+	if err != nil || n != cursorSize || buf[0] != cursorVersion || !hmac.Equal(buf[25:], c.mac(buf[:25])) {
+		return position{}, errBadCursor
+	}
+	id, err := uuid.FromBytes(buf[9:25])
+	if err != nil {
+		return position{}, errors.Join(errBadCursor, err)
+	}
+	return position{createdAt: time.UnixMicro(int64(binary.BigEndian.Uint64(buf[1:9]))).UTC(), id: id}, nil
+}
+
+func (c cursorCodec) mac(payload []byte) []byte {
+	h := hmac.New(sha256.New, c.key)
+	h.Write(payload)
+	return h.Sum(nil)[:cursorMACSize]
+}
