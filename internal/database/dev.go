@@ -80,8 +80,11 @@ func StartEmbedded(ctx context.Context, dataDir string, logOutput io.Writer) (*D
 		return nil, err
 	}
 	runtimeDir := filepath.Join(dataDir, "runtime") // embedded-postgres empties it at every start
-	pgData := filepath.Join(dataDir, "pgdata")
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+	// initdb creates the data folder itself, so its parent must be writable
+	// by the user PostgreSQL runs as.
+	pgHome := filepath.Join(dataDir, "postgres")
+	pgData := filepath.Join(pgHome, "data")
+	if err := os.MkdirAll(pgHome, 0o755); err != nil {
 		return nil, err
 	}
 	cfg := embeddedpostgres.DefaultConfig().
@@ -105,7 +108,7 @@ func StartEmbedded(ctx context.Context, dataDir string, logOutput io.Writer) (*D
 			if err != nil {
 				return nil, err
 			}
-			if err := chownTree(dataDir, account, pgData, runtimeDir); err != nil {
+			if err := chownTree(dataDir, account, pgHome); err != nil {
 				return nil, err
 			}
 		}
@@ -191,7 +194,11 @@ func writeRunAsWrappers(dir, realBinDir, account string) (string, error) {
 		return "", err
 	}
 	for _, name := range []string{"initdb", "pg_ctl", "postgres"} {
-		script := fmt.Sprintf("#!/bin/sh\nexec %s -u %s -- %s \"$@\"\n", runuser, account, filepath.Join(realBinDir, name))
+		// initdb reads the password file embedded-postgres wrote, as root, with mode 0600.
+		script := fmt.Sprintf(`#!/bin/sh
+for arg in "$@"; do case "$arg" in --pwfile=*) chown %[2]s "${arg#--pwfile=}" ;; esac; done
+exec %[1]s -u %[2]s -- %[3]s "$@"
+`, runuser, account, filepath.Join(realBinDir, name))
 		if err := os.WriteFile(filepath.Join(dir, "bin", name), []byte(script), 0o755); err != nil {
 			return "", err
 		}

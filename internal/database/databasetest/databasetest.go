@@ -74,19 +74,28 @@ func setup() error {
 // migrated schema and no rows. It is dropped when the test ends.
 func New(t testing.TB) string {
 	t.Helper()
-	setupOnce.Do(func() { setupErr = setup() })
-	if setupErr != nil {
-		t.Fatalf("test database: %v", setupErr)
-	}
+	return create(t, template)
+}
+
+// NewEmpty returns the connection string of a fresh database with no
+// schema at all, for tests of migrations. It is dropped when the test ends.
+func NewEmpty(t testing.TB) string {
+	t.Helper()
+	return create(t, "template0")
+}
+
+func create(t testing.TB, from string) string {
+	t.Helper()
+	admin := AdminURL(t)
 	ctx := context.Background()
 	name := "test_" + randomSuffix()
-	conn, err := pgx.Connect(ctx, adminURL)
+	conn, err := pgx.Connect(ctx, admin)
 	if err != nil {
 		t.Fatalf("test database: connect: %v", err)
 	}
 	defer conn.Close(ctx)
 	_, err = conn.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s",
-		pgx.Identifier{name}.Sanitize(), pgx.Identifier{template}.Sanitize()))
+		pgx.Identifier{name}.Sanitize(), pgx.Identifier{from}.Sanitize()))
 	if err != nil {
 		t.Fatalf("test database: create %s: %v", name, err)
 	}
@@ -95,7 +104,7 @@ func New(t testing.TB) string {
 			t.Errorf("test database: drop %s: %v", name, err)
 		}
 	})
-	url, err := database.WithDatabase(adminURL, name)
+	url, err := database.WithDatabase(admin, name)
 	if err != nil {
 		t.Fatal(err)
 	}
