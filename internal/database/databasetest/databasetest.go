@@ -74,6 +74,7 @@ func setup() error {
 // migrated schema and no rows. It is dropped when the test ends.
 func New(t testing.TB) string {
 	t.Helper()
+	AdminURL(t) // sets template up on first use
 	return create(t, template)
 }
 
