@@ -17,20 +17,26 @@ import (
 //
 // Stacktape builds its connection string by pasting the password in without
 // URL-encoding it, so a password holding a reserved character (@ : / ? # %)
-// makes the URL unparsable or silently wrong. When the string does not parse
-// as given, the password is re-encoded and the string parsed again.
+// makes the URL unparsable or, worse, parsable with the wrong host. A
+// string that does not parse, or that holds more than one '@', is read as
+// scheme://user:password@host… with the password re-encoded.
 func ParseURL(connString string) (*pgxpool.Config, error) {
-	cfg, err := pgxpool.ParseConfig(connString)
-	if err == nil {
-		return cfg, nil
-	}
-	if fixed, ok := escapePassword(connString); ok {
-		if cfg, err2 := pgxpool.ParseConfig(fixed); err2 == nil {
+	if fixed, ok := escapePassword(connString); ok && (strings.Count(connString, "@") > 1 || !parses(connString)) {
+		if cfg, err := pgxpool.ParseConfig(fixed); err == nil {
 			return cfg, nil
 		}
 	}
-	// pgx already hides the password in its parse errors.
-	return nil, fmt.Errorf("DB_CONNECTION_STRING is not a valid PostgreSQL URL: %w", err)
+	cfg, err := pgxpool.ParseConfig(connString)
+	if err != nil {
+		// pgx already hides the password in its parse errors.
+		return nil, fmt.Errorf("DB_CONNECTION_STRING is not a valid PostgreSQL URL: %w", err)
+	}
+	return cfg, nil
+}
+
+func parses(connString string) bool {
+	_, err := pgxpool.ParseConfig(connString)
+	return err == nil
 }
 
 // escapePassword re-encodes the password of scheme://user:password@host/…,
