@@ -122,8 +122,11 @@ func TestPostLifecycle(t *testing.T) {
 		t.Fatalf("delete: got %d %q; want 204 with no body", deleted.StatusCode(), deleted.Body)
 	}
 	for name, status := range map[string]func() (int, error){
-		"get":    func() (int, error) { r, err := s.Client.GetPostWithResponse(ctx, post.Id); return code(r, err) },
-		"patch":  func() (int, error) { r, err := s.Client.UpdatePostWithResponse(ctx, post.Id, client.PostPatch{Title: ptr("x")}); return code(r, err) },
+		"get": func() (int, error) { r, err := s.Client.GetPostWithResponse(ctx, post.Id); return code(r, err) },
+		"patch": func() (int, error) {
+			r, err := s.Client.UpdatePostWithResponse(ctx, post.Id, client.PostPatch{Title: ptr("x")})
+			return code(r, err)
+		},
 		"delete": func() (int, error) { r, err := s.Client.DeletePostWithResponse(ctx, post.Id); return code(r, err) },
 	} {
 		got, err := status()

@@ -118,4 +118,3 @@ func newMigrator(connString string) (*migrate.Migrate, func(), error) {
 	}
 	return m, func() { m.Close() }, nil // closes sqlDB too
 }
-
