@@ -26,20 +26,31 @@ LIMIT @row_limit;
 
 -- name: UpdatePost :one
 -- Absent fields keep their value; set_content distinguishes "clear content"
--- from "leave content alone". updated_at moves only when something changes.
+-- from "leave content alone". updated_at and version move only when
+-- something changes. With check_version, only a post whose version is one
+-- of versions is updated (If-Match); no row then means "gone or changed".
+-- Every new value is computed from the row being updated (not from a
+-- snapshot), so that concurrent updates of different fields both survive.
 UPDATE posts AS p
 SET title        = coalesce(sqlc.narg(title), p.title),
     content      = CASE WHEN @set_content::boolean THEN sqlc.narg(content) ELSE p.content END,
     author_email = coalesce(sqlc.narg(author_email), p.author_email),
-    updated_at   = CASE
-        WHEN (coalesce(sqlc.narg(title), p.title),
-              CASE WHEN @set_content::boolean THEN sqlc.narg(content) ELSE p.content END,
-              coalesce(sqlc.narg(author_email), p.author_email))
-             IS DISTINCT FROM (p.title, p.content, p.author_email)
-        THEN now() ELSE p.updated_at END
+    updated_at   = CASE WHEN (coalesce(sqlc.narg(title), p.title),
+                         CASE WHEN @set_content::boolean THEN sqlc.narg(content) ELSE p.content END,
+                         coalesce(sqlc.narg(author_email), p.author_email))
+                        IS DISTINCT FROM (p.title, p.content, p.author_email)
+                   THEN now() ELSE p.updated_at END,
+    version      = CASE WHEN (coalesce(sqlc.narg(title), p.title),
+                         CASE WHEN @set_content::boolean THEN sqlc.narg(content) ELSE p.content END,
+                         coalesce(sqlc.narg(author_email), p.author_email))
+                        IS DISTINCT FROM (p.title, p.content, p.author_email)
+                   THEN p.version + 1 ELSE p.version END
 WHERE p.id = @id
+  AND (NOT @check_version::boolean OR p.version = ANY(@versions::bigint[]))
 RETURNING *;
 
 -- name: DeletePost :execrows
+-- With check_version, only a post whose version is one of versions (If-Match).
 DELETE FROM posts
-WHERE id = @id;
+WHERE id = @id
+  AND (NOT @check_version::boolean OR version = ANY(@versions::bigint[]));

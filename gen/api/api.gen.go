@@ -154,6 +154,15 @@ type AuthorEmailFilter = openapi_types.Email
 // Cursor defines model for Cursor.
 type Cursor = string
 
+// IdempotencyKey defines model for IdempotencyKey.
+type IdempotencyKey = string
+
+// IfMatch defines model for IfMatch.
+type IfMatch = string
+
+// IfNoneMatch defines model for IfNoneMatch.
+type IfNoneMatch = string
+
 // Limit defines model for Limit.
 type Limit = int
 
@@ -166,11 +175,17 @@ type BadRequest = Problem
 // Conflict An RFC 9457 problem.
 type Conflict = Problem
 
+// CreateConflict An RFC 9457 problem.
+type CreateConflict = Problem
+
 // Created defines model for Created.
 type Created = Post
 
 // Healthy defines model for Healthy.
 type Healthy = Health
+
+// IdempotencyKeyReused An RFC 9457 problem.
+type IdempotencyKeyReused = Problem
 
 // InternalError An RFC 9457 problem.
 type InternalError = Problem
@@ -181,11 +196,24 @@ type NotFound = Problem
 // PayloadTooLarge An RFC 9457 problem.
 type PayloadTooLarge = Problem
 
+// PostWithETag defines model for PostWithETag.
+type PostWithETag = Post
+
+// PreconditionFailed An RFC 9457 problem.
+type PreconditionFailed = Problem
+
 // ServiceUnavailable An RFC 9457 problem.
 type ServiceUnavailable = Problem
 
 // UnsupportedMediaType An RFC 9457 problem.
 type UnsupportedMediaType = Problem
+
+// CreatePostLegacyParams defines parameters for CreatePostLegacy.
+type CreatePostLegacyParams struct {
+	// IdempotencyKey A unique key for this create request (a UUID is a good choice), so that it can be retried
+	// safely. Keys are kept for 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
 
 // ListPostsParams defines parameters for ListPosts.
 type ListPostsParams struct {
@@ -197,6 +225,31 @@ type ListPostsParams struct {
 
 	// AuthorEmail Only posts by this author (exact match).
 	AuthorEmail *AuthorEmailFilter `form:"authorEmail,omitempty" json:"authorEmail,omitempty"`
+}
+
+// CreatePostParams defines parameters for CreatePost.
+type CreatePostParams struct {
+	// IdempotencyKey A unique key for this create request (a UUID is a good choice), so that it can be retried
+	// safely. Keys are kept for 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeletePostParams defines parameters for DeletePost.
+type DeletePostParams struct {
+	// IfMatch Only change the post if its current ETag is one of these (`*` for any).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// GetPostParams defines parameters for GetPost.
+type GetPostParams struct {
+	// IfNoneMatch Answer `304` instead of the post if its current ETag is one of these.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// UpdatePostParams defines parameters for UpdatePost.
+type UpdatePostParams struct {
+	// IfMatch Only change the post if its current ETag is one of these (`*` for any).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // CreatePostLegacyJSONRequestBody defines body for CreatePostLegacy for application/json ContentType.
@@ -219,22 +272,22 @@ type ServerInterface interface {
 	// (POST /post)
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	CreatePostLegacy(ctx echo.Context) error
+	CreatePostLegacy(ctx echo.Context, params CreatePostLegacyParams) error
 	// ListPosts List posts, newest first
 	// (GET /posts)
 	ListPosts(ctx echo.Context, params ListPostsParams) error
 	// CreatePost Create a post
 	// (POST /posts)
-	CreatePost(ctx echo.Context) error
+	CreatePost(ctx echo.Context, params CreatePostParams) error
 	// DeletePost Delete a post
 	// (DELETE /posts/{postId})
-	DeletePost(ctx echo.Context, postId PostId) error
+	DeletePost(ctx echo.Context, postId PostId, params DeletePostParams) error
 	// GetPost Get a post
 	// (GET /posts/{postId})
-	GetPost(ctx echo.Context, postId PostId) error
+	GetPost(ctx echo.Context, postId PostId, params GetPostParams) error
 	// UpdatePost Update a post
 	// (PATCH /posts/{postId})
-	UpdatePost(ctx echo.Context, postId PostId) error
+	UpdatePost(ctx echo.Context, postId PostId, params UpdatePostParams) error
 	// GetReadiness Readiness probe
 	// (GET /readyz)
 	GetReadiness(ctx echo.Context) error
@@ -258,8 +311,28 @@ func (w *ServerInterfaceWrapper) GetHealth(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) CreatePostLegacy(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreatePostLegacyParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreatePostLegacy(ctx)
+	err = w.Handler.CreatePostLegacy(ctx, params)
 	return err
 }
 
@@ -299,8 +372,28 @@ func (w *ServerInterfaceWrapper) ListPosts(ctx echo.Context) error {
 func (w *ServerInterfaceWrapper) CreatePost(ctx echo.Context) error {
 	var err error
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreatePostParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "Idempotency-Key" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("Idempotency-Key")]; found {
+		var IdempotencyKey IdempotencyKey
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for Idempotency-Key, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "Idempotency-Key", valueList[0], &IdempotencyKey, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter Idempotency-Key: %s", err))
+		}
+
+		params.IdempotencyKey = &IdempotencyKey
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.CreatePost(ctx)
+	err = w.Handler.CreatePost(ctx, params)
 	return err
 }
 
@@ -315,8 +408,28 @@ func (w *ServerInterfaceWrapper) DeletePost(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter postId: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeletePostParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.DeletePost(ctx, postId)
+	err = w.Handler.DeletePost(ctx, postId, params)
 	return err
 }
 
@@ -331,8 +444,28 @@ func (w *ServerInterfaceWrapper) GetPost(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter postId: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetPostParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-None-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-None-Match")]; found {
+		var IfNoneMatch IfNoneMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-None-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-None-Match", valueList[0], &IfNoneMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-None-Match: %s", err))
+		}
+
+		params.IfNoneMatch = &IfNoneMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.GetPost(ctx, postId)
+	err = w.Handler.GetPost(ctx, postId, params)
 	return err
 }
 
@@ -347,8 +480,28 @@ func (w *ServerInterfaceWrapper) UpdatePost(ctx echo.Context) error {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter postId: %s", err))
 	}
 
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdatePostParams
+
+	headers := ctx.Request().Header
+	// ------------- Optional header parameter "If-Match" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("If-Match")]; found {
+		var IfMatch IfMatch
+		n := len(valueList)
+		if n != 1 {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Expected one value for If-Match, got %d", n))
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "If-Match", valueList[0], &IfMatch, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("Invalid format for parameter If-Match: %s", err))
+		}
+
+		params.IfMatch = &IfMatch
+	}
+
 	// Invoke the callback with all the unmarshaled arguments
-	err = w.Handler.UpdatePost(ctx, postId)
+	err = w.Handler.UpdatePost(ctx, postId, params)
 	return err
 }
 
@@ -423,7 +576,10 @@ type BadRequestApplicationProblemPlusJSONResponse Problem
 
 type ConflictApplicationProblemPlusJSONResponse Problem
 
+type CreateConflictApplicationProblemPlusJSONResponse Problem
+
 type CreatedResponseHeaders struct {
+	ETag     string
 	Location string
 }
 type CreatedJSONResponse struct {
@@ -434,13 +590,33 @@ type CreatedJSONResponse struct {
 
 type HealthyJSONResponse Health
 
+type IdempotencyKeyReusedApplicationProblemPlusJSONResponse Problem
+
 type InternalErrorApplicationProblemPlusJSONResponse Problem
 
 type NotFoundApplicationProblemPlusJSONResponse Problem
 
 type PayloadTooLargeApplicationProblemPlusJSONResponse Problem
 
-type ServiceUnavailableApplicationProblemPlusJSONResponse Problem
+type PostWithETagResponseHeaders struct {
+	ETag string
+}
+type PostWithETagJSONResponse struct {
+	Body Post
+
+	Headers PostWithETagResponseHeaders
+}
+
+type PreconditionFailedApplicationProblemPlusJSONResponse Problem
+
+type ServiceUnavailableResponseHeaders struct {
+	RetryAfter *int
+}
+type ServiceUnavailableApplicationProblemPlusJSONResponse struct {
+	Body Problem
+
+	Headers ServiceUnavailableResponseHeaders
+}
 
 type UnsupportedMediaTypeApplicationProblemPlusJSONResponse Problem
 
@@ -466,7 +642,8 @@ func (response GetHealth200JSONResponse) VisitGetHealthResponse(w http.ResponseW
 }
 
 type CreatePostLegacyRequestObject struct {
-	Body *CreatePostLegacyJSONRequestBody
+	Params CreatePostLegacyParams
+	Body   *CreatePostLegacyJSONRequestBody
 }
 
 type CreatePostLegacyResponseObject interface {
@@ -482,6 +659,7 @@ func (response CreatePostLegacy201JSONResponse) VisitCreatePostLegacyResponse(w 
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
@@ -505,7 +683,7 @@ func (response CreatePostLegacy400ApplicationProblemPlusJSONResponse) VisitCreat
 }
 
 type CreatePostLegacy409ApplicationProblemPlusJSONResponse struct {
-	ConflictApplicationProblemPlusJSONResponse
+	CreateConflictApplicationProblemPlusJSONResponse
 }
 
 func (response CreatePostLegacy409ApplicationProblemPlusJSONResponse) VisitCreatePostLegacyResponse(w http.ResponseWriter) error {
@@ -552,6 +730,22 @@ func (response CreatePostLegacy415ApplicationProblemPlusJSONResponse) VisitCreat
 	return err
 }
 
+type CreatePostLegacy422ApplicationProblemPlusJSONResponse struct {
+	IdempotencyKeyReusedApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePostLegacy422ApplicationProblemPlusJSONResponse) VisitCreatePostLegacyResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreatePostLegacy500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -575,10 +769,13 @@ type CreatePostLegacy503ApplicationProblemPlusJSONResponse struct {
 func (response CreatePostLegacy503ApplicationProblemPlusJSONResponse) VisitCreatePostLegacyResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -655,17 +852,21 @@ type ListPosts503ApplicationProblemPlusJSONResponse struct {
 func (response ListPosts503ApplicationProblemPlusJSONResponse) VisitListPostsResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
 }
 
 type CreatePostRequestObject struct {
-	Body *CreatePostJSONRequestBody
+	Params CreatePostParams
+	Body   *CreatePostJSONRequestBody
 }
 
 type CreatePostResponseObject interface {
@@ -681,6 +882,7 @@ func (response CreatePost201JSONResponse) VisitCreatePostResponse(w http.Respons
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.Header().Set("Location", fmt.Sprint(response.Headers.Location))
 	w.WriteHeader(201)
 	_, err := buf.WriteTo(w)
@@ -704,7 +906,7 @@ func (response CreatePost400ApplicationProblemPlusJSONResponse) VisitCreatePostR
 }
 
 type CreatePost409ApplicationProblemPlusJSONResponse struct {
-	ConflictApplicationProblemPlusJSONResponse
+	CreateConflictApplicationProblemPlusJSONResponse
 }
 
 func (response CreatePost409ApplicationProblemPlusJSONResponse) VisitCreatePostResponse(w http.ResponseWriter) error {
@@ -751,6 +953,22 @@ func (response CreatePost415ApplicationProblemPlusJSONResponse) VisitCreatePostR
 	return err
 }
 
+type CreatePost422ApplicationProblemPlusJSONResponse struct {
+	IdempotencyKeyReusedApplicationProblemPlusJSONResponse
+}
+
+func (response CreatePost422ApplicationProblemPlusJSONResponse) VisitCreatePostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(422)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type CreatePost500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -774,10 +992,13 @@ type CreatePost503ApplicationProblemPlusJSONResponse struct {
 func (response CreatePost503ApplicationProblemPlusJSONResponse) VisitCreatePostResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -785,6 +1006,7 @@ func (response CreatePost503ApplicationProblemPlusJSONResponse) VisitCreatePostR
 
 type DeletePostRequestObject struct {
 	PostId PostId `json:"postId"`
+	Params DeletePostParams
 }
 
 type DeletePostResponseObject interface {
@@ -831,6 +1053,22 @@ func (response DeletePost404ApplicationProblemPlusJSONResponse) VisitDeletePostR
 	return err
 }
 
+type DeletePost412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response DeletePost412ApplicationProblemPlusJSONResponse) VisitDeletePostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
 type DeletePost500ApplicationProblemPlusJSONResponse struct {
 	InternalErrorApplicationProblemPlusJSONResponse
 }
@@ -854,10 +1092,13 @@ type DeletePost503ApplicationProblemPlusJSONResponse struct {
 func (response DeletePost503ApplicationProblemPlusJSONResponse) VisitDeletePostResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -865,24 +1106,40 @@ func (response DeletePost503ApplicationProblemPlusJSONResponse) VisitDeletePostR
 
 type GetPostRequestObject struct {
 	PostId PostId `json:"postId"`
+	Params GetPostParams
 }
 
 type GetPostResponseObject interface {
 	VisitGetPostResponse(w http.ResponseWriter) error
 }
 
-type GetPost200JSONResponse Post
+type GetPost200JSONResponse struct{ PostWithETagJSONResponse }
 
 func (response GetPost200JSONResponse) VisitGetPostResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+type GetPost304ResponseHeaders struct {
+	ETag string
+}
+
+type GetPost304Response struct {
+	Headers GetPost304ResponseHeaders
+}
+
+func (response GetPost304Response) VisitGetPostResponse(w http.ResponseWriter) error {
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
+	w.WriteHeader(304)
+	return nil
 }
 
 type GetPost400ApplicationProblemPlusJSONResponse struct {
@@ -940,10 +1197,13 @@ type GetPost503ApplicationProblemPlusJSONResponse struct {
 func (response GetPost503ApplicationProblemPlusJSONResponse) VisitGetPostResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -951,6 +1211,7 @@ func (response GetPost503ApplicationProblemPlusJSONResponse) VisitGetPostRespons
 
 type UpdatePostRequestObject struct {
 	PostId PostId `json:"postId"`
+	Params UpdatePostParams
 	Body   *UpdatePostJSONRequestBody
 }
 
@@ -958,15 +1219,16 @@ type UpdatePostResponseObject interface {
 	VisitUpdatePostResponse(w http.ResponseWriter) error
 }
 
-type UpdatePost200JSONResponse Post
+type UpdatePost200JSONResponse struct{ PostWithETagJSONResponse }
 
 func (response UpdatePost200JSONResponse) VisitUpdatePostResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", fmt.Sprint(response.Headers.ETag))
 	w.WriteHeader(200)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1016,6 +1278,22 @@ func (response UpdatePost409ApplicationProblemPlusJSONResponse) VisitUpdatePostR
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(409)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+type UpdatePost412ApplicationProblemPlusJSONResponse struct {
+	PreconditionFailedApplicationProblemPlusJSONResponse
+}
+
+func (response UpdatePost412ApplicationProblemPlusJSONResponse) VisitUpdatePostResponse(w http.ResponseWriter) error {
+
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(412)
 	_, err := buf.WriteTo(w)
 	return err
 }
@@ -1075,10 +1353,13 @@ type UpdatePost503ApplicationProblemPlusJSONResponse struct {
 func (response UpdatePost503ApplicationProblemPlusJSONResponse) VisitUpdatePostResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1112,10 +1393,13 @@ type GetReadiness503ApplicationProblemPlusJSONResponse struct {
 func (response GetReadiness503ApplicationProblemPlusJSONResponse) VisitGetReadinessResponse(w http.ResponseWriter) error {
 
 	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(response); err != nil {
+	if err := json.NewEncoder(&buf).Encode(response.Body); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
+	if response.Headers.RetryAfter != nil {
+		w.Header().Set("Retry-After", fmt.Sprint(*response.Headers.RetryAfter))
+	}
 	w.WriteHeader(503)
 	_, err := buf.WriteTo(w)
 	return err
@@ -1187,8 +1471,10 @@ func (sh *strictHandler) GetHealth(ctx echo.Context) error {
 }
 
 // CreatePostLegacy operation middleware
-func (sh *strictHandler) CreatePostLegacy(ctx echo.Context) error {
+func (sh *strictHandler) CreatePostLegacy(ctx echo.Context, params CreatePostLegacyParams) error {
 	var request CreatePostLegacyRequestObject
+
+	request.Params = params
 
 	var body CreatePostLegacyJSONRequestBody
 	var err error
@@ -1258,8 +1544,10 @@ func (sh *strictHandler) ListPosts(ctx echo.Context, params ListPostsParams) err
 }
 
 // CreatePost operation middleware
-func (sh *strictHandler) CreatePost(ctx echo.Context) error {
+func (sh *strictHandler) CreatePost(ctx echo.Context, params CreatePostParams) error {
 	var request CreatePostRequestObject
+
+	request.Params = params
 
 	var body CreatePostJSONRequestBody
 	var err error
@@ -1304,10 +1592,11 @@ func (sh *strictHandler) CreatePost(ctx echo.Context) error {
 }
 
 // DeletePost operation middleware
-func (sh *strictHandler) DeletePost(ctx echo.Context, postId PostId) error {
+func (sh *strictHandler) DeletePost(ctx echo.Context, postId PostId, params DeletePostParams) error {
 	var request DeletePostRequestObject
 
 	request.PostId = postId
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.DeletePost(ctx.Request().Context(), request.(DeletePostRequestObject))
@@ -1329,10 +1618,11 @@ func (sh *strictHandler) DeletePost(ctx echo.Context, postId PostId) error {
 }
 
 // GetPost operation middleware
-func (sh *strictHandler) GetPost(ctx echo.Context, postId PostId) error {
+func (sh *strictHandler) GetPost(ctx echo.Context, postId PostId, params GetPostParams) error {
 	var request GetPostRequestObject
 
 	request.PostId = postId
+	request.Params = params
 
 	handler := func(ctx echo.Context, request interface{}) (interface{}, error) {
 		return sh.ssi.GetPost(ctx.Request().Context(), request.(GetPostRequestObject))
@@ -1354,10 +1644,11 @@ func (sh *strictHandler) GetPost(ctx echo.Context, postId PostId) error {
 }
 
 // UpdatePost operation middleware
-func (sh *strictHandler) UpdatePost(ctx echo.Context, postId PostId) error {
+func (sh *strictHandler) UpdatePost(ctx echo.Context, postId PostId, params UpdatePostParams) error {
 	var request UpdatePostRequestObject
 
 	request.PostId = postId
+	request.Params = params
 
 	var body UpdatePostJSONRequestBody
 	var err error
@@ -1429,61 +1720,77 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7Fv5c9u2l/9X3mB3pvYsrcNHDnk6u06aw62TuD6m21aZJUQ+iYhJgAFAK9qM//fv4OAl0ZKdOO203/4U",
-	"WQLId3zegc9DPpNIZLngyLUio88EP9EsT9F+PhVKm3+vaVqg+UALnQj5IqMsJSNCY/o/fnkvEhkJSCS4",
-	"Rq7JiLxZwJRJpSEXSvfMTxKpxvjI/Lg72H20M9zdGexdDB+Ndoej3b3ecHdv/+DRbyQgLCYjMhg+3aMH",
-	"k8HO42iIO4/jXbrzdLqHOweTJ9Ew3sW96f6ABEQznSIZkdeYpiKAuZBpTAJS5PGdXnZzE1glT+kMW4oy",
-	"jZkio9//hiq/DwjHT/p5IZWQZESOfj569dNPkx8OkleDo9/eper1HKfnH6enafHm9fn+//189Ph/f73+",
-	"9ejDC/ULuTEWS5DGKC1CThi/Mv/GqCLJcs0EJyNykSCYd0BOZxgAVRCOi8FgLypkaj/gIUhMvx9bScYk",
-	"hK2zl8/hye6TJ9s9OJoo5BoEB50gpFS55xiLetOTEXHP6xtTq/9OWcb097sD8+Xuo8hq9v199OoSigRE",
-	"RQlm1OinF7l5q9KS8ZmFzYmIqFO3S/vLsxMQU6sAx3mFiFp+J3n/jj6X+LFgEmMy0rLAdYLdBCSnkmao",
-	"vYeOavy+ZKlGuSrwO54urIgKJgvQCVPgUA9b+IlGGjKqo2S7rcBqJDDzrI8FygUJCKeZXdWInqbYUyEz",
-	"aqCK/qeMfjpBPtMJGe0e7AcdBi8B22XusEZ0WNo9l3jNRKEceOBdTj8WeAixAC40TAqWxiAkRAnlMwS2",
-	"5J97RUW37g6HLbWbWg4GAckYL/8edul8YoC9qvJrMYeM8tJp1KoIiUhjBVRDtoy23UG3hDZuWgLGOKVF",
-	"qt2WjH5iWZGR0dDL6v+qJGVc4wxllUaP4273GDG/U8Bi2KJweXn8wxKW7hgFVoWc6qTWIHdvXRchFdSK",
-	"gpmVHRFjNqPSz0TMXOF7i/Oy9lX5/TOheZ4yF/X9D8qFfrNczplOntfLVZFlVC4MmKwFwPwO5fOCB6mq",
-	"ncXAqGTeJQq9SRxR6C+RqHztj4XSQMH9aU1Z2/0/JU7JiPxHv+4v+u5X1S/tW1m/dp37RuWCK2fVZzQ+",
-	"c/5Z445cikmK2X91uSWjqcEAxm0rvCm/hh/P371tah+jdoob7E5EvACmbNK4pilzy0dQcPyUY6QxBuSx",
-	"STqM54V1CuNKUx7Vad6EmKa6UGS0b0KpNN8zGkOpWwVMOhGFHk1Syq9IK50vOZED406gesVtSniAt/Sw",
-	"ISilkK7PqdZnxqcTLBMJDAcm9hpS+LRhGomH1dSKVRXVWtVjr+eUYRqrb6Lk7mBgKoGkka2bAcmFSW7S",
-	"AtjDO2jsL/gVF3PuRIIxiUQqpO0Zmhvttw9uqDtH2akLCrdlNSs37FWFiKmIDeOZsiv4NGXRFwRfy0HN",
-	"FGg7DKsw0FQijReAn5jSanPwPK0tVQnWbaYHMNIRFzpB6SQvJU2oaijgTOT6/HtWi9wXmC7hynV9nyXv",
-	"rEyVVLuLMMypAn8sMcZudvKNfrbrFX5pv1pnX/MaaaqTxd1Vt5Ht3UnEPfzk3nSbcgrlNYvQYLnIrVOO",
-	"TRRymr4w0f+14OWtdG+eCCKKCimdGddh9qAZ3aVQcI7yGiU44b4hgFfkPgRmIz4VsxnGQHkMTCtwqiqg",
-	"Em38q0TMubXjW6FfioLHX2nCCoGxQJefbch3Wu+up6I6LezXJn4rNDiBv5lZ3wqnSpUKfKo8pYtU0PhC",
-	"iBMqHaHwlRazzcdqQd5/cvD4EUwWGjenzOFebRtfWOAF10wv4EIIcJJ+M1M1O6jUvEqCTiiHIbxhz6zR",
-	"zl3kXnJ6TVlKJ+lD2C2mmk6ocvmgfvIhaLkAOqOMQ0o1ys3B27CelxSaon5Tw1VaRJTbM6up2TRKMO5Q",
-	"5CYgl1wVeS6kxvgNxoxeWNEeGIRLqX0z/g5qCzYEBCshWBH/EPQZA4bL0oe9RnFdpktaNuk4BN2Xw7C9",
-	"VOmI+sErZ7o2SWDKBy9SHxnucLvyYF8cTVchRY5S+3Ns6YXm+8QV6aIa6lPY7+W299U6MfmAkbbloD4Z",
-	"0zhmxpI0PW28dEpThcGSHLRt1XXubDrgJmhid92u0rI3FdjWr7/wJ9a23m5r0BK3ywilBf48JRvUctO3",
-	"61nmCrAx1bijWYakA0usg8Q5ArN6R8gYJcaWwrl+/EUczgY25n7ua7HeD2uHJWQ4WT08asKkTW/WTmkK",
-	"dhuAyplDG0R+8ND4sLnfr/OnlHRh/m4S/Mu+PKVKWUo+8nypFjBD7blqT9ofgsk5nRz8hmS0bDirRkui",
-	"2w2io2RjYlnN8I4WMGo4LvcQqJsg+B+UpguwrRouTINrlPjLpKdVS/lytxqjHM5ePoen+wePwZf2VU3L",
-	"wr68+ZeEapgbo82l4LPGOd2zBO1gX0e3rER0yb+sjh0QkJtGJkdZkVmOURGyZrVsi3GnaHBau0NVR1TU",
-	"fcrnNXRITnXSNavpUq2ur6vPe31xcQpuAUQibs+vHOezxKI3wLGcflUipAZPidUTDqsvmOe0Je5kkRo5",
-	"1jeGy2+5PDsGiVOUyCMETjPGZytvOoSw0aeFME/QZQmvq6ILZQ6ZNE2XJkaN7m5T2tC+L/QZd01D0nL6",
-	"Sjqt8V7LsZH7W7FXi4LtGHXSDEuflDC2kxYHY520sVxLUs5fVl9YkoirPvrx/N1bOHW/u7Hpo6eDoR2y",
-	"UuvAqaSzDLneNhmxKZKPLCenaYvbwpQ85ybXeJN2+eKiG76XnH0sEGgkhSk9aermVoduEGfw0JZkabK9",
-	"fmiWU61RmteMx+fd4x3Gp2JVqnMtJCqYpGLm52iMg6lDM4nnP5/0xnzMX1wbLzrChymgqykWtsLbzlTh",
-	"tkujoREpDCC09jUfHJzDMac8htAZNDyEmv+GKWVpYcSjcQyhy6BhAGJNytwKPWrCAKiFyZiXOGHcY6FM",
-	"csb9260sa/aXn8Pt3piTgKQsQq6sR/287c3xhWlupDkbJlrnatTvixy5EoWMsCfkrO83qb5ZW+c0W+IV",
-	"HJ0ek4Bco1TOC8PeoDcwy8xTaM7IiOz1Br09O3LQiQ3ifmKPN/9vPs9Qd5U+NUepbCTPE5ZimbQiVMpx",
-	"gpb3qrgnLYoosYvKM7ZBoEkc1vzHMRmRV6j9sWppILU7GNxWiap1/ZIYtcfLapJxwq6RG5kMTmyo0Zky",
-	"QeU0JO/N8n7JDJf/xphLjBzF7Hqu1RwkJJsxTlOThaVG+Z2ymSeAK8w1KON96jk3k9SjlBmB4QoxN4F2",
-	"xfisB+cmkXmIBGNeaWNpQlmk6BrH03fnF+CKYngIhUL3cFNekcYOOm1bOobcIOAEZzRakObMdXG7NRtj",
-	"2XpmuOKO4WZ3lBT9TUD27+K+xtDRbnl6h1eU8wizYbi3ecMyXWj3HWze10nz3ATk4C6KtWlxu+sOonaQ",
-	"dG1gO/sCdcToVoVGg8HtBs5dJ1XDXN0a02eoC8mVTXn2eoOY+jRdnkInCwirI1cIZjvymPFZYCKbQ8ji",
-	"5re9MbdHH91xX8TfoFh3KhLcdD7NfabxdYekMW+fksCOJEwwmfU79tmXZye2hKRKwMykAVNuKIQnzDRR",
-	"broCW2HrWpRJw7/Q1AQnoC1F9lHSmwZplDiD18GNcd2QzWl6BROcUQ72Hk+6AMEj7ArQE6b0qe9ym/eH",
-	"fu9GRr2k766o3AQbF/rT3x1Wrl5ZunnfnYPvM27zx+2N4zZ7Lr/fyM1vWeEf3y1jd3nm5m/PrZ23sXLo",
-	"+wWJ689MCQZSTusAOM5N12F5zo5sEDRKXdN+Lqson1Z6ZQdVkdFFd2PZg9ADI4SMLsxKkTGt/Xi7SNPe",
-	"mF82J/hu8CXxg52Ura9g/9Suv3PtWler+p/ddbMbh9QUdcdh5wf7vSszzSsPWGb9eLXVdHsqcLUAsn/7",
-	"lTo7zXdyuAHkF8Fjf/OWagb8J3vK2el2TwXrW4n7uOQV6m5/DP4C1zz+LcDwCvU6JNyvi/G3V02fkZc0",
-	"9FItstyyA5GvGblEyzMzXlEq9qSUIr32K+0FItVkn2HLMjhvUM4QLOU95gozyjWL1PYIwnGJrjEZ2WIV",
-	"QpQile6B/rceHHHALNcLcPSL577t8TZx3W5YzSBCyISRSPB04dpDCvYOHdBIFzRNF+X2rtJ3aR/TXfru",
-	"EQhWic77qM/NL03tmlf8qjcYUzguqmJJG49wt7jNM0oWq3pC646sG5rf6xZdNZrouq36l8sPHhR/bJ74",
-	"pwnZlM1ckK1vQuwFxLuyYP4M2LwJYy+PmHcHcDDYc7lpzm7hvs6QxoyjUl9Hfz2UfSpx1lBnZoO9V+dS",
-	"vmMp+zap+8XLJntWkb+99v8pUP66b3NxRd5ZNqwtT3O/F+jm/c2/AgAA//8=",
+	"7Hv5chs5kverZNQ3ESPNlCiSonxQ0fGt2m233S3bah3hnWl6t8CqJIlWESgDKMlch959IwHURZZISi3b",
+	"uxvzlygSR2Yijx8yE1+CWM4zKVAYHQy/BPiZzbMU7edTqQ39vWZpjvSB5WYm1cs542kwDFjC/s0P78Ry",
+	"HoRBLIVBYYJh8HYBE660gUxq06GfFDKDyTH92O/2n+z1+nvdg4vek2G/N+wfdHr9g8Hhk38GYcCTYBh0",
+	"e88P2OG4u/c07uHe06TP9p5PDnDvcPws7iV9PJgMukEYGG5SDIbBa0xTGcKNVGkShEGeJVttdnsbWiZP",
+	"2RQbjHKDcx0Mf/8/yPLHMBD42bzIlZYqGAbHvx3//Ouv458OZz93j//5PtWvb3By/mlymuZvX58P/vO3",
+	"46f//o/rfxz/8VJ/CG5JYjNkCSqrIS8v2JT+JqhjxTPDpQiGwcUMrRD+qiHOlUJh4BqV5lIcgUaRADcw",
+	"ZvEVcAHRm8neW2biWQRS2f/eSYH+K5KiF3cwDEZBbxQEYaDwU84VJsHQqBzDQMcznDMiwywyGqiN4mJq",
+	"T/eEi6t2AkkIkLEphsA0RKO82z2Ic5XaD3gECtMfRlZUoyCCnbNXL+BZ/9mz3Q4cjzWxJAWYGULKtFtn",
+	"iVi73j6JQf//lM+5+aHfpS/7T2Ir+h/uI/g2ooINnMuYOXbbuL88OwE5sQwIvClVtqLfUb6/pVLe50jO",
+	"0KjF8cSgWiXtHGMpEg1Gwg0jLcGJVAhGLbiYApsyLhpk9lq24sLgFJXT1YwpNkfj1fW4MuZXPG2l4L1I",
+	"F1YcGsYLMDOuwbkA2MHPLDYwJ83cbQpr1S1wWutTjmoRhIFgczuq5krqdE+kmjOyW/Q/zdnnExRTMwuG",
+	"/cNB2CLDwnrbjjaqzDsqzjhTeM1lrp2iwvuMfcrxCBIJQhoY5zxNyPziGRNTBL6kC/dyEe28O51vsF3n",
+	"stsNgzkXxf+9Np7fJDjPpEERL37FxSrvx5AL/ilHuMIFTKRyh+ecMJCCojaww+Dy8s1PQMcKUykTiGeS",
+	"x7gbgpZgZsyQc4qZgDFNMopjMhKaTTBddOBXXGhgirbIjN2jP4CZzJXujERDZIPJU/aMHfb3DuIB7g3G",
+	"T3HvedKN9/qTwfg5Pol7rNcrROX8aSWrGqN7xOldQjs8XBZaxoxBRWv+x++j0ed+b280+vz05ce//yVo",
+	"lejEutk7jMArg/HOHPgEuKk8Orl+EqMU6LVMI+xEf4usXJhY7LZ773aWfRC4i9detz9o54CixR1cHAt9",
+	"gwqig+4gAi60QZaUBrElR/fjoQpd92XkhCLEKguv5Q3MmSg8ErP2CzOZJhqYgfmy2+53283PBqAGTQlO",
+	"WJ4aN2XOPvN5PifynCH6/8JVn+oA05tkbdTnSWFoS0qwZTixLGTMzCoOMrfrulBT+tE850mLwt+6yajN",
+	"jzLhDuK+w5sC5ZZI7kvAsizlLnzu/6FdDK0D4xtuZi+q4Tqfz5laWB9kFYt+h2K98FHwcyvsI5ZoL5mb",
+	"TeTI3DyEomLbX3JtgIH714qykvtfFE6CYfD/9qubxL77Ve8X8i2lXx2d+0ZnUmgn1R9ZcubOZ81xZEqO",
+	"U5z/ve1Y5iwlHcCkKYW3xdfwy/n7d3XuEzSOcdLdsUwWZP4UEa9Zyt3wIeQCP2cYG0yAsKucABdZbg+F",
+	"nAoTcYWXyMQMM7kOhgMypUJ8P7IECt5KxWRjmZvhOGXiKmhglaVDFMCFI6gacRcTRZyr82FNUCmp3I2m",
+	"HD+nMx1j4Uig1yXbq1Hh3QZdGR6XU0tWiU4rVt94Picc00R/FSb73S5FNsViCwrDIJPk3JRVYK/eYW1+",
+	"Lq6EvBGOJBgFsUylskGgPtF+++iC2trKTp1RuCmrXrkmr9JECO7VhEeYUopJyuMHGF/jgOou0CIwyzCw",
+	"VCFLFoCfuTZ6s/E8ryRVEtYupkcQ0rGQZobKUV5QOmO6xoATkQWTDxeU9VJJ7sbhheOvbgB0Wk5etC+7",
+	"QtFqBN9cxre01KuUT2dmlWDN5ghLoJXo5wImbko7D4VaVmy0LKINT1MYI93/MiVj1BqTIwvNFwTVU2ZQ",
+	"PSqr30ihQrJAtiwEL81oSRJRKYqRWJIF7DRlsUtXkVJXk3sim8yDoTa+i3H7PqJvLacSALQDRrhhxT0t",
+	"gR2pQneDKK5fq8IIraCk4lMuWAoFiLBYsyU51UabH7ZvxyxlS9aNL8dZfl4jS81ssb2MrfF4pQzkPZyX",
+	"2+kuKWpU1zy2TiPPrKdqXpbPMNdrVWEbx37RZqF0dIV+0x5OjxkkfDJBe6sqFJzg1UY77fcrO70UXsfZ",
+	"OEV4KQw3i68XAix3q2ZH/G3DF4mc0IBg6UtCIX82iIoG7KQVQcb2oppsEuJhHWUURME5qmtU4Ij7ioF0",
+	"he4j8kxcQyqnU0yA2fSvBseqy6YQDtEzeSOsHN9J80rm4s+rq/cuiUSHE21YbJXetmnOKp4MKhG/kwYc",
+	"wV9NrO+kY6WMIB6ynbJFKllyIeUJU66E8SclZi9BqxeDwbPDp09gvDC4GVb0DirZeIDrrRcupARH6Ve0",
+	"4+oml9JWCsyMCejBW/6jE5rU5gM3syI8/A+Pjg8OajZXo2xCndOarxhP8dGsilTRZQgT0FxQ8HGBnGLB",
+	"EUzRJlJtxt7avAUpj2N8vVqQqDMInsOvqltLda0iZ0j+pcwbSo0w5dcomgUuq33nLlRfCnbNeEqh7RFO",
+	"JGGGjZl2AKBa+QgIGLoz2AonH3ZrtusphTqpX1W0JRcxE7YsQTdXFs8wsVg54YkVM3NpXS7A8Hk7jzV7",
+	"sdWmvbLctM5saoUpS+Gl0HmWSWUweYsJZxeW9Ud2sUseZ7N3PawjpJJAsBSCJfGb+FY6iWiZelLxcqPl",
+	"iltDJi2pxvuWwWzGojiIauGVzGmzzkTgSOSptzyXQl5Z2KNt8vhKZqiMzxYXp1DfT1611laqXOfvxbSP",
+	"5Tg5/gNjY8FOlX9miXNjLD2tbTphqcZwiQ7WlOq646wfwG1Y1911swrJ3pbKtn78hc8LN/l2U8MGuW1C",
+	"KCTw/ZistWrUz3Z910apsAkzuEfOKGjRJZ60lSpp9J5UCSpMbKHk+umDKiUbah73O75GF8njymFJMxyt",
+	"Xj2qskSzQl4dSp2wuxSo6OFpKpFv5Kl92IzFKv+pFFvQ//WGmeWzPGVa2w6S2JfcjbTox9R7TI6AfE5r",
+	"y8gGZ7QsOMtGg6K7BeKromsdy6qHd8l3YsPhuyNgruHF/6ANW4C9iOCCrm/ExP8a97QqKR/uWqrHcPbq",
+	"BTwfHD4FH9pXOS0C+/LkDzNm4IaEdqOkmNZSnD5t0DT2dUWNFYsuqhyrRXsEFISGMguPaqUUgk9lXcdC",
+	"jK2swXHtUgYtVlHhlC9rig4ZM7O21qI21qr4urre64uLU3ADIJZJszLvKitLteqaciy7Xz2TyoBPY1dN",
+	"MpZfoHWaFLfWamo+1gPD5V0uz96AQpsvihEEm3MxXdnpCKIaTovgZobOS3heNVtoe5VK06Wmoxq62+Q2",
+	"jMeF3uOuASSNQ19xp5W+V3RsrLCtyKtR6GzpzGPzogGjVGPbz+DU2MyaulxRUnQ5rG5YlOpWz+iX8/fv",
+	"4NT97rr8njzv9mxPILMHOFFsOkdhdskj1knyluXoLLKbFTFFNXHT0XiRtp3FRbv6Xro2JxYrSaEnTV13",
+	"yJHr5SJ9aFKy1Cm6vu+qaiEajc7bmyi4mMiW1j0jFWoYp3Lqu1W4AIpDU4Xnv510RmIkXl7TKbp0JtfA",
+	"Vl0s7ER33amiXedGIyIpCiGy8qUPTp2jkWAigcgJNDqCqsoME8bTnMhjSQKR86BRaG/sd7nMnchrTRQC",
+	"s2oyEoWecOF1oZ4E3m14WZpffI52XXtYymMU2p6o72p5++aCwI2iu+HMmEwP9/dlhkLLXMXYkWq67yfp",
+	"fRp7W8t8WBkfn74JwsB31wbDoNfpdro0jFZhGQ+GwUGn2zmwhX0zs0ZMF97UzP6LPk/R3NU4pa0l38x4",
+	"ioXTilFrV2SwWd0ys2pkHrvqVXGHJw0kx2HF/yYJhsHPaPy1aqnto9/t3hWJynH7RaXFXi/L6uMJv0ZB",
+	"NJGeWFNjU01G5TgMPtLw/SJrV/xNMFMYu+KYw1yrPqgsLmnDlEH1V209T+g6/4pWQZtRJqcep5wIhivE",
+	"jAztiotpB87JkXkVCUei5MYlxPIUHXA8fX9+AS4okjavlv5EnOYJJkeQa/Q9iq6bzalVU86u7kfacYJT",
+	"Fi+CZhPs7+2SrobsL/VZ3n6st00t7j6qWmdV1fazcta9zWddVC5vw2CwjW7U+obslOfbblFWgmla72Dz",
+	"tOV8u513uHleayaJJvf7mye3lvJuw+BwG9k0i1J21hZ8tiQpm4bn5AfM5YJ3SmshG9mt2aFDepUZ6jt9",
+	"zhmaXAnXfGmbHOXEh5HiljxeQFReCSOg6SgSLqa2HCwg4kn9285I2KuZaWmJ9n2U625tUhAyq88jYO4u",
+	"cSPRvMVB2QVB4/fs2pdnJzbEpVpWuWAG0QknkOdSjrATNV4ZUJj4wFJyHoA2VNqllBcNsnjmBF45H0wq",
+	"wHjD0isY45QJsK3q6QKkiLHNSZxwbU49Cr+fd3CNqrfhxoH+drrFyNWufOdzVmPEfUo1Ph2wsVRj8wb3",
+	"K9f4KSv50ffLuruUiy4eo6xtMOBFE8oDfN/3dAmkUo7rEATeECqyedgWbxDWQnFdfs6raO9WOgXCK5Pl",
+	"eTvw7UDkFSOCOVvQSDnnxvgmtzxNOyNxWe/jc2VnhX/YOrWFph9sfV+0hF93MqGrYBU3OF0L7bBj/7vC",
+	"Rei+d2iQwCoXI1E8EQCFWUqXudbmlXqDuvVy9sFLrY0odL6ETQhcMosmCJrUnM8VLlbbFIp8PYNo0O9H",
+	"R76vZlEDdiUtXI9Ea79VsUD3ebQecvwLbPwLbHxdsLEOXOx/ca8Ebp1rSdG03J5/st/r6hVI2Xnnw3TS",
+	"AesMqsItXRTTBfDq6chqBXgkWsq/O9HfoqF9C3ME1pJvuEaIBr1+qx050h5mR/4pT0vkHNz9VMMW7J2g",
+	"XEPJg0xgsHlK2dNjlXgLPWxpXPjOWugO524tDNfj2rvVrWyJikiVopr21V7C1rOHXvNGgsaHvh6u7Tsn",
+	"eCcNvJUJn3BMovLhB3P5qRaV+xnNA/Wtenh1F1rbcML1NpzbMDhYq6gz5jINzZYTkoa1v0a3xdID4gc3",
+	"z3wLY/ieGv0zmnXqfD+F8K/CSBey9ud4L+zROUvwKCxTaCtLXJRJVGsNKbJrP9K6TV2vN8GOzdm+RTVF",
+	"sEWukdA4Z8LwWO8OIRoV94RRMLTwL4I4Rabcgv63DhwLwHlmFuASrl61rJrN3P0xKquOEcwlUWTjgL1w",
+	"MbAt7cBik7O0fC6pKzBZjx+0sVsMZizLUOgtQkpLQ9FIrAsp8H5C7BXLuA01WBE3+8ud56huiTgSN1zo",
+	"Ng9xaVd5hKDUQHX3uMnZs2t93vaCfqkfav2hQbkDaYBLupvVBxcvqkeuRbq+XKHx5M61GN3reUBZg217",
+	"/PYYLvObROutEG4D2z44vH8XWPw9PbCzrfXI1vbWb5ur95mgej+gbaGjvUM47B5UPqM1Q3+GLOECtf5z",
+	"SfrHkk9JzpoEP02wve3OJblayr71OX7wssh+LEtUneb7Yu2f/tUHlyUG18TaoKc+3xN0+/H2vwMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

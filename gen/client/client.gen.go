@@ -150,6 +150,15 @@ type AuthorEmailFilter = openapi_types.Email
 // Cursor defines model for Cursor.
 type Cursor = string
 
+// IdempotencyKey defines model for IdempotencyKey.
+type IdempotencyKey = string
+
+// IfMatch defines model for IfMatch.
+type IfMatch = string
+
+// IfNoneMatch defines model for IfNoneMatch.
+type IfNoneMatch = string
+
 // Limit defines model for Limit.
 type Limit = int
 
@@ -162,11 +171,17 @@ type BadRequest = Problem
 // Conflict An RFC 9457 problem.
 type Conflict = Problem
 
+// CreateConflict An RFC 9457 problem.
+type CreateConflict = Problem
+
 // Created defines model for Created.
 type Created = Post
 
 // Healthy defines model for Healthy.
 type Healthy = Health
+
+// IdempotencyKeyReused An RFC 9457 problem.
+type IdempotencyKeyReused = Problem
 
 // InternalError An RFC 9457 problem.
 type InternalError = Problem
@@ -177,11 +192,24 @@ type NotFound = Problem
 // PayloadTooLarge An RFC 9457 problem.
 type PayloadTooLarge = Problem
 
+// PostWithETag defines model for PostWithETag.
+type PostWithETag = Post
+
+// PreconditionFailed An RFC 9457 problem.
+type PreconditionFailed = Problem
+
 // ServiceUnavailable An RFC 9457 problem.
 type ServiceUnavailable = Problem
 
 // UnsupportedMediaType An RFC 9457 problem.
 type UnsupportedMediaType = Problem
+
+// CreatePostLegacyParams defines parameters for CreatePostLegacy.
+type CreatePostLegacyParams struct {
+	// IdempotencyKey A unique key for this create request (a UUID is a good choice), so that it can be retried
+	// safely. Keys are kept for 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
 
 // ListPostsParams defines parameters for ListPosts.
 type ListPostsParams struct {
@@ -193,6 +221,31 @@ type ListPostsParams struct {
 
 	// AuthorEmail Only posts by this author (exact match).
 	AuthorEmail *AuthorEmailFilter `form:"authorEmail,omitempty" json:"authorEmail,omitempty"`
+}
+
+// CreatePostParams defines parameters for CreatePost.
+type CreatePostParams struct {
+	// IdempotencyKey A unique key for this create request (a UUID is a good choice), so that it can be retried
+	// safely. Keys are kept for 24 hours.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
+
+// DeletePostParams defines parameters for DeletePost.
+type DeletePostParams struct {
+	// IfMatch Only change the post if its current ETag is one of these (`*` for any).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// GetPostParams defines parameters for GetPost.
+type GetPostParams struct {
+	// IfNoneMatch Answer `304` instead of the post if its current ETag is one of these.
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// UpdatePostParams defines parameters for UpdatePost.
+type UpdatePostParams struct {
+	// IfMatch Only change the post if its current ETag is one of these (`*` for any).
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // CreatePostLegacyJSONRequestBody defines body for CreatePostLegacy for application/json ContentType.
@@ -290,26 +343,26 @@ type ClientInterface interface {
 	// CreatePostLegacyWithBody Create a post (original path)
 	//
 	// The original starter's path, kept so that existing clients keep working. Same request,
-	// responses and rules as `POST /posts`; use that instead.
+	// responses and rules as `POST /posts`, `Idempotency-Key` included; use that instead.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /post (the `CreatePostLegacy` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	CreatePostLegacyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreatePostLegacyWithBody(ctx context.Context, params *CreatePostLegacyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreatePostLegacy Create a post (original path)
 	//
 	// The original starter's path, kept so that existing clients keep working. Same request,
-	// responses and rules as `POST /posts`; use that instead.
+	// responses and rules as `POST /posts`, `Idempotency-Key` included; use that instead.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /post (the `CreatePostLegacy` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	CreatePostLegacy(ctx context.Context, body CreatePostLegacyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreatePostLegacy(ctx context.Context, params *CreatePostLegacyParams, body CreatePostLegacyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListPosts List posts, newest first
 	//
@@ -326,34 +379,46 @@ type ClientInterface interface {
 	// Creates a post. `title` must be unique across all posts. `content` may be omitted or null.
 	// Unknown fields are rejected.
 	//
+	// With an `Idempotency-Key` header, retrying the same request (same key, same body) within
+	// 24 hours replays the original response instead of creating another post, also after a
+	// restart. The same key with a different body is a `422`; a retry while the original is
+	// still being processed is a `409`.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /posts (the `CreatePost` operationId).
-	CreatePostWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreatePostWithBody(ctx context.Context, params *CreatePostParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreatePost Create a post
 	//
 	// Creates a post. `title` must be unique across all posts. `content` may be omitted or null.
 	// Unknown fields are rejected.
 	//
+	// With an `Idempotency-Key` header, retrying the same request (same key, same body) within
+	// 24 hours replays the original response instead of creating another post, also after a
+	// restart. The same key with a different body is a `422`; a retry while the original is
+	// still being processed is a `409`.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /posts (the `CreatePost` operationId).
-	CreatePost(ctx context.Context, body CreatePostJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreatePost(ctx context.Context, params *CreatePostParams, body CreatePostJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeletePost Delete a post
 	//
-	// Deletes the post with the given id.
+	// Deletes the post with the given id. With `If-Match`, only if the post's current ETag is
+	// one of those given (`*`: any); otherwise `412`.
 	//
 	// Corresponds with DELETE /posts/{postId} (the `DeletePost` operationId).
-	DeletePost(ctx context.Context, postId PostId, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeletePost(ctx context.Context, postId PostId, params *DeletePostParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetPost Get a post
 	//
-	// Returns the post with the given id.
+	// Returns the post with the given id and its `ETag`. With `If-None-Match` naming the current
+	// ETag, answers `304 Not Modified` without a body.
 	//
 	// Corresponds with GET /posts/{postId} (the `GetPost` operationId).
-	GetPost(ctx context.Context, postId PostId, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetPost(ctx context.Context, postId PostId, params *GetPostParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdatePostWithBody Update a post
 	//
@@ -361,10 +426,14 @@ type ClientInterface interface {
 	// semantics): `"content": null` clears the content. An empty object changes nothing.
 	// `updatedAt` moves only when a value actually changes.
 	//
+	// With `If-Match`, the update happens only if the post's current ETag is one of those given
+	// (`*`: any); otherwise `412`. Of concurrent updates sent with the same ETag, exactly one
+	// wins.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /posts/{postId} (the `UpdatePost` operationId).
-	UpdatePostWithBody(ctx context.Context, postId PostId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdatePostWithBody(ctx context.Context, postId PostId, params *UpdatePostParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdatePost Update a post
 	//
@@ -372,10 +441,14 @@ type ClientInterface interface {
 	// semantics): `"content": null` clears the content. An empty object changes nothing.
 	// `updatedAt` moves only when a value actually changes.
 	//
+	// With `If-Match`, the update happens only if the post's current ETag is one of those given
+	// (`*`: any); otherwise `412`. Of concurrent updates sent with the same ETag, exactly one
+	// wins.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /posts/{postId} (the `UpdatePost` operationId).
-	UpdatePost(ctx context.Context, postId PostId, body UpdatePostJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdatePost(ctx context.Context, postId PostId, params *UpdatePostParams, body UpdatePostJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetReadiness Readiness probe
 	//
@@ -405,14 +478,14 @@ func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (
 // CreatePostLegacyWithBody Create a post (original path)
 //
 // The original starter's path, kept so that existing clients keep working. Same request,
-// responses and rules as `POST /posts`; use that instead.
+// responses and rules as `POST /posts`, `Idempotency-Key` included; use that instead.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /post (the `CreatePostLegacy` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *Client) CreatePostLegacyWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreatePostLegacyRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreatePostLegacyWithBody(ctx context.Context, params *CreatePostLegacyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePostLegacyRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -426,14 +499,14 @@ func (c *Client) CreatePostLegacyWithBody(ctx context.Context, contentType strin
 // CreatePostLegacy Create a post (original path)
 //
 // The original starter's path, kept so that existing clients keep working. Same request,
-// responses and rules as `POST /posts`; use that instead.
+// responses and rules as `POST /posts`, `Idempotency-Key` included; use that instead.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /post (the `CreatePostLegacy` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *Client) CreatePostLegacy(ctx context.Context, body CreatePostLegacyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreatePostLegacyRequest(c.Server, body)
+func (c *Client) CreatePostLegacy(ctx context.Context, params *CreatePostLegacyParams, body CreatePostLegacyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePostLegacyRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -469,11 +542,16 @@ func (c *Client) ListPosts(ctx context.Context, params *ListPostsParams, reqEdit
 // Creates a post. `title` must be unique across all posts. `content` may be omitted or null.
 // Unknown fields are rejected.
 //
+// With an `Idempotency-Key` header, retrying the same request (same key, same body) within
+// 24 hours replays the original response instead of creating another post, also after a
+// restart. The same key with a different body is a `422`; a retry while the original is
+// still being processed is a `409`.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /posts (the `CreatePost` operationId).
-func (c *Client) CreatePostWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreatePostRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreatePostWithBody(ctx context.Context, params *CreatePostParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePostRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -489,11 +567,16 @@ func (c *Client) CreatePostWithBody(ctx context.Context, contentType string, bod
 // Creates a post. `title` must be unique across all posts. `content` may be omitted or null.
 // Unknown fields are rejected.
 //
+// With an `Idempotency-Key` header, retrying the same request (same key, same body) within
+// 24 hours replays the original response instead of creating another post, also after a
+// restart. The same key with a different body is a `422`; a retry while the original is
+// still being processed is a `409`.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /posts (the `CreatePost` operationId).
-func (c *Client) CreatePost(ctx context.Context, body CreatePostJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreatePostRequest(c.Server, body)
+func (c *Client) CreatePost(ctx context.Context, params *CreatePostParams, body CreatePostJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreatePostRequest(c.Server, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -506,11 +589,12 @@ func (c *Client) CreatePost(ctx context.Context, body CreatePostJSONRequestBody,
 
 // DeletePost Delete a post
 //
-// Deletes the post with the given id.
+// Deletes the post with the given id. With `If-Match`, only if the post's current ETag is
+// one of those given (`*`: any); otherwise `412`.
 //
 // Corresponds with DELETE /posts/{postId} (the `DeletePost` operationId).
-func (c *Client) DeletePost(ctx context.Context, postId PostId, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeletePostRequest(c.Server, postId)
+func (c *Client) DeletePost(ctx context.Context, postId PostId, params *DeletePostParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeletePostRequest(c.Server, postId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -523,11 +607,12 @@ func (c *Client) DeletePost(ctx context.Context, postId PostId, reqEditors ...Re
 
 // GetPost Get a post
 //
-// Returns the post with the given id.
+// Returns the post with the given id and its `ETag`. With `If-None-Match` naming the current
+// ETag, answers `304 Not Modified` without a body.
 //
 // Corresponds with GET /posts/{postId} (the `GetPost` operationId).
-func (c *Client) GetPost(ctx context.Context, postId PostId, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetPostRequest(c.Server, postId)
+func (c *Client) GetPost(ctx context.Context, postId PostId, params *GetPostParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPostRequest(c.Server, postId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -544,11 +629,15 @@ func (c *Client) GetPost(ctx context.Context, postId PostId, reqEditors ...Reque
 // semantics): `"content": null` clears the content. An empty object changes nothing.
 // `updatedAt` moves only when a value actually changes.
 //
+// With `If-Match`, the update happens only if the post's current ETag is one of those given
+// (`*`: any); otherwise `412`. Of concurrent updates sent with the same ETag, exactly one
+// wins.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /posts/{postId} (the `UpdatePost` operationId).
-func (c *Client) UpdatePostWithBody(ctx context.Context, postId PostId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdatePostRequestWithBody(c.Server, postId, contentType, body)
+func (c *Client) UpdatePostWithBody(ctx context.Context, postId PostId, params *UpdatePostParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdatePostRequestWithBody(c.Server, postId, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -565,11 +654,15 @@ func (c *Client) UpdatePostWithBody(ctx context.Context, postId PostId, contentT
 // semantics): `"content": null` clears the content. An empty object changes nothing.
 // `updatedAt` moves only when a value actually changes.
 //
+// With `If-Match`, the update happens only if the post's current ETag is one of those given
+// (`*`: any); otherwise `412`. Of concurrent updates sent with the same ETag, exactly one
+// wins.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /posts/{postId} (the `UpdatePost` operationId).
-func (c *Client) UpdatePost(ctx context.Context, postId PostId, body UpdatePostJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdatePostRequest(c.Server, postId, body)
+func (c *Client) UpdatePost(ctx context.Context, postId PostId, params *UpdatePostParams, body UpdatePostJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdatePostRequest(c.Server, postId, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -625,18 +718,18 @@ func NewGetHealthRequest(server string) (*http.Request, error) {
 }
 
 // NewCreatePostLegacyRequest calls the generic CreatePostLegacy builder with application/json body
-func NewCreatePostLegacyRequest(server string, body CreatePostLegacyJSONRequestBody) (*http.Request, error) {
+func NewCreatePostLegacyRequest(server string, params *CreatePostLegacyParams, body CreatePostLegacyJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreatePostLegacyRequestWithBody(server, "application/json", bodyReader)
+	return NewCreatePostLegacyRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreatePostLegacyRequestWithBody constructs an http.Request for the CreatePostLegacy method, with any body, and a specified content type
-func NewCreatePostLegacyRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreatePostLegacyRequestWithBody(server string, params *CreatePostLegacyParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -660,6 +753,21 @@ func NewCreatePostLegacyRequestWithBody(server string, contentType string, body 
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -743,18 +851,18 @@ func NewListPostsRequest(server string, params *ListPostsParams) (*http.Request,
 }
 
 // NewCreatePostRequest calls the generic CreatePost builder with application/json body
-func NewCreatePostRequest(server string, body CreatePostJSONRequestBody) (*http.Request, error) {
+func NewCreatePostRequest(server string, params *CreatePostParams, body CreatePostJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreatePostRequestWithBody(server, "application/json", bodyReader)
+	return NewCreatePostRequestWithBody(server, params, "application/json", bodyReader)
 }
 
 // NewCreatePostRequestWithBody constructs an http.Request for the CreatePost method, with any body, and a specified content type
-func NewCreatePostRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreatePostRequestWithBody(server string, params *CreatePostParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -779,11 +887,26 @@ func NewCreatePostRequestWithBody(server string, contentType string, body io.Rea
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewDeletePostRequest constructs an http.Request for the DeletePost method
-func NewDeletePostRequest(server string, postId PostId) (*http.Request, error) {
+func NewDeletePostRequest(server string, postId PostId, params *DeletePostParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -813,11 +936,26 @@ func NewDeletePostRequest(server string, postId PostId) (*http.Request, error) {
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewGetPostRequest constructs an http.Request for the GetPost method
-func NewGetPostRequest(server string, postId PostId) (*http.Request, error) {
+func NewGetPostRequest(server string, postId PostId, params *GetPostParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -847,22 +985,37 @@ func NewGetPostRequest(server string, postId PostId) (*http.Request, error) {
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewUpdatePostRequest calls the generic UpdatePost builder with application/json body
-func NewUpdatePostRequest(server string, postId PostId, body UpdatePostJSONRequestBody) (*http.Request, error) {
+func NewUpdatePostRequest(server string, postId PostId, params *UpdatePostParams, body UpdatePostJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdatePostRequestWithBody(server, postId, "application/json", bodyReader)
+	return NewUpdatePostRequestWithBody(server, postId, params, "application/json", bodyReader)
 }
 
 // NewUpdatePostRequestWithBody constructs an http.Request for the UpdatePost method, with any body, and a specified content type
-func NewUpdatePostRequestWithBody(server string, postId PostId, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdatePostRequestWithBody(server string, postId PostId, params *UpdatePostParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -893,6 +1046,21 @@ func NewUpdatePostRequestWithBody(server string, postId PostId, contentType stri
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -980,26 +1148,26 @@ type ClientWithResponsesInterface interface {
 	// CreatePostLegacyWithBodyWithResponse Create a post (original path)
 	//
 	// The original starter's path, kept so that existing clients keep working. Same request,
-	// responses and rules as `POST /posts`; use that instead.
+	// responses and rules as `POST /posts`, `Idempotency-Key` included; use that instead.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /post (the `CreatePostLegacy` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	CreatePostLegacyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePostLegacyResponse, error)
+	CreatePostLegacyWithBodyWithResponse(ctx context.Context, params *CreatePostLegacyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePostLegacyResponse, error)
 
 	// CreatePostLegacyWithResponse Create a post (original path)
 	//
 	// The original starter's path, kept so that existing clients keep working. Same request,
-	// responses and rules as `POST /posts`; use that instead.
+	// responses and rules as `POST /posts`, `Idempotency-Key` included; use that instead.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /post (the `CreatePostLegacy` operationId).
 	//
 	// Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	CreatePostLegacyWithResponse(ctx context.Context, body CreatePostLegacyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePostLegacyResponse, error)
+	CreatePostLegacyWithResponse(ctx context.Context, params *CreatePostLegacyParams, body CreatePostLegacyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePostLegacyResponse, error)
 
 	// ListPostsWithResponse List posts, newest first
 	//
@@ -1018,38 +1186,50 @@ type ClientWithResponsesInterface interface {
 	// Creates a post. `title` must be unique across all posts. `content` may be omitted or null.
 	// Unknown fields are rejected.
 	//
+	// With an `Idempotency-Key` header, retrying the same request (same key, same body) within
+	// 24 hours replays the original response instead of creating another post, also after a
+	// restart. The same key with a different body is a `422`; a retry while the original is
+	// still being processed is a `409`.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /posts (the `CreatePost` operationId).
-	CreatePostWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePostResponse, error)
+	CreatePostWithBodyWithResponse(ctx context.Context, params *CreatePostParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePostResponse, error)
 
 	// CreatePostWithResponse Create a post
 	//
 	// Creates a post. `title` must be unique across all posts. `content` may be omitted or null.
 	// Unknown fields are rejected.
 	//
+	// With an `Idempotency-Key` header, retrying the same request (same key, same body) within
+	// 24 hours replays the original response instead of creating another post, also after a
+	// restart. The same key with a different body is a `422`; a retry while the original is
+	// still being processed is a `409`.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /posts (the `CreatePost` operationId).
-	CreatePostWithResponse(ctx context.Context, body CreatePostJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePostResponse, error)
+	CreatePostWithResponse(ctx context.Context, params *CreatePostParams, body CreatePostJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePostResponse, error)
 
 	// DeletePostWithResponse Delete a post
 	//
-	// Deletes the post with the given id.
+	// Deletes the post with the given id. With `If-Match`, only if the post's current ETag is
+	// one of those given (`*`: any); otherwise `412`.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /posts/{postId} (the `DeletePost` operationId).
-	DeletePostWithResponse(ctx context.Context, postId PostId, reqEditors ...RequestEditorFn) (*DeletePostResponse, error)
+	DeletePostWithResponse(ctx context.Context, postId PostId, params *DeletePostParams, reqEditors ...RequestEditorFn) (*DeletePostResponse, error)
 
 	// GetPostWithResponse Get a post
 	//
-	// Returns the post with the given id.
+	// Returns the post with the given id and its `ETag`. With `If-None-Match` naming the current
+	// ETag, answers `304 Not Modified` without a body.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /posts/{postId} (the `GetPost` operationId).
-	GetPostWithResponse(ctx context.Context, postId PostId, reqEditors ...RequestEditorFn) (*GetPostResponse, error)
+	GetPostWithResponse(ctx context.Context, postId PostId, params *GetPostParams, reqEditors ...RequestEditorFn) (*GetPostResponse, error)
 
 	// UpdatePostWithBodyWithResponse Update a post
 	//
@@ -1057,10 +1237,14 @@ type ClientWithResponsesInterface interface {
 	// semantics): `"content": null` clears the content. An empty object changes nothing.
 	// `updatedAt` moves only when a value actually changes.
 	//
+	// With `If-Match`, the update happens only if the post's current ETag is one of those given
+	// (`*`: any); otherwise `412`. Of concurrent updates sent with the same ETag, exactly one
+	// wins.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /posts/{postId} (the `UpdatePost` operationId).
-	UpdatePostWithBodyWithResponse(ctx context.Context, postId PostId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdatePostResponse, error)
+	UpdatePostWithBodyWithResponse(ctx context.Context, postId PostId, params *UpdatePostParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdatePostResponse, error)
 
 	// UpdatePostWithResponse Update a post
 	//
@@ -1068,10 +1252,14 @@ type ClientWithResponsesInterface interface {
 	// semantics): `"content": null` clears the content. An empty object changes nothing.
 	// `updatedAt` moves only when a value actually changes.
 	//
+	// With `If-Match`, the update happens only if the post's current ETag is one of those given
+	// (`*`: any); otherwise `412`. Of concurrent updates sent with the same ETag, exactly one
+	// wins.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /posts/{postId} (the `UpdatePost` operationId).
-	UpdatePostWithResponse(ctx context.Context, postId PostId, body UpdatePostJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePostResponse, error)
+	UpdatePostWithResponse(ctx context.Context, postId PostId, params *UpdatePostParams, body UpdatePostJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePostResponse, error)
 
 	// GetReadinessWithResponse Readiness probe
 	//
@@ -1126,7 +1314,13 @@ func (r GetHealthResponse) ContentType() string {
 
 // CreatePostLegacyResponse201Headers the declared response headers of an HTTP 201 response for CreatePostLegacy
 type CreatePostLegacyResponse201Headers struct {
+	ETag     string
 	Location string
+}
+
+// CreatePostLegacyResponse503Headers the declared response headers of an HTTP 503 response for CreatePostLegacy
+type CreatePostLegacyResponse503Headers struct {
+	RetryAfter *int
 }
 
 type CreatePostLegacyResponse struct {
@@ -1137,17 +1331,21 @@ type CreatePostLegacyResponse struct {
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
-	ApplicationproblemJSON409 *Conflict
+	ApplicationproblemJSON409 *CreateConflict
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *IdempotencyKeyReused
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers201 the parsed response headers for an HTTP 201 response
 	Headers201 *CreatePostLegacyResponse201Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreatePostLegacyResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -1161,7 +1359,7 @@ func (r CreatePostLegacyResponse) GetApplicationproblemJSON400() *BadRequest {
 }
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
-func (r CreatePostLegacyResponse) GetApplicationproblemJSON409() *Conflict {
+func (r CreatePostLegacyResponse) GetApplicationproblemJSON409() *CreateConflict {
 	return r.ApplicationproblemJSON409
 }
 
@@ -1173,6 +1371,11 @@ func (r CreatePostLegacyResponse) GetApplicationproblemJSON413() *PayloadTooLarg
 // GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
 func (r CreatePostLegacyResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
 	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreatePostLegacyResponse) GetApplicationproblemJSON422() *IdempotencyKeyReused {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1219,6 +1422,11 @@ type ListPostsResponse200Headers struct {
 	Link *string
 }
 
+// ListPostsResponse503Headers the declared response headers of an HTTP 503 response for ListPosts
+type ListPostsResponse503Headers struct {
+	RetryAfter *int
+}
+
 type ListPostsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1232,6 +1440,8 @@ type ListPostsResponse struct {
 	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ListPostsResponse200Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *ListPostsResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1285,7 +1495,13 @@ func (r ListPostsResponse) ContentType() string {
 
 // CreatePostResponse201Headers the declared response headers of an HTTP 201 response for CreatePost
 type CreatePostResponse201Headers struct {
+	ETag     string
 	Location string
+}
+
+// CreatePostResponse503Headers the declared response headers of an HTTP 503 response for CreatePost
+type CreatePostResponse503Headers struct {
+	RetryAfter *int
 }
 
 type CreatePostResponse struct {
@@ -1296,17 +1512,21 @@ type CreatePostResponse struct {
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
-	ApplicationproblemJSON409 *Conflict
+	ApplicationproblemJSON409 *CreateConflict
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *UnsupportedMediaType
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *IdempotencyKeyReused
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ServiceUnavailable
 	// Headers201 the parsed response headers for an HTTP 201 response
 	Headers201 *CreatePostResponse201Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *CreatePostResponse503Headers
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -1320,7 +1540,7 @@ func (r CreatePostResponse) GetApplicationproblemJSON400() *BadRequest {
 }
 
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
-func (r CreatePostResponse) GetApplicationproblemJSON409() *Conflict {
+func (r CreatePostResponse) GetApplicationproblemJSON409() *CreateConflict {
 	return r.ApplicationproblemJSON409
 }
 
@@ -1332,6 +1552,11 @@ func (r CreatePostResponse) GetApplicationproblemJSON413() *PayloadTooLarge {
 // GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
 func (r CreatePostResponse) GetApplicationproblemJSON415() *UnsupportedMediaType {
 	return r.ApplicationproblemJSON415
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreatePostResponse) GetApplicationproblemJSON422() *IdempotencyKeyReused {
+	return r.ApplicationproblemJSON422
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1373,6 +1598,11 @@ func (r CreatePostResponse) ContentType() string {
 	return ""
 }
 
+// DeletePostResponse503Headers the declared response headers of an HTTP 503 response for DeletePost
+type DeletePostResponse503Headers struct {
+	RetryAfter *int
+}
+
 type DeletePostResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1380,10 +1610,14 @@ type DeletePostResponse struct {
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *DeletePostResponse503Headers
 }
 
 // GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
@@ -1394,6 +1628,11 @@ func (r DeletePostResponse) GetApplicationproblemJSON400() *BadRequest {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r DeletePostResponse) GetApplicationproblemJSON404() *NotFound {
 	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeletePostResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
@@ -1435,11 +1674,26 @@ func (r DeletePostResponse) ContentType() string {
 	return ""
 }
 
+// GetPostResponse200Headers the declared response headers of an HTTP 200 response for GetPost
+type GetPostResponse200Headers struct {
+	ETag string
+}
+
+// GetPostResponse304Headers the declared response headers of an HTTP 304 response for GetPost
+type GetPostResponse304Headers struct {
+	ETag string
+}
+
+// GetPostResponse503Headers the declared response headers of an HTTP 503 response for GetPost
+type GetPostResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetPostResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Post
+	JSON200 *PostWithETag
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
@@ -1448,10 +1702,16 @@ type GetPostResponse struct {
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetPostResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetPostResponse304Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetPostResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetPostResponse) GetJSON200() *Post {
+func (r GetPostResponse) GetJSON200() *PostWithETag {
 	return r.JSON200
 }
 
@@ -1504,17 +1764,29 @@ func (r GetPostResponse) ContentType() string {
 	return ""
 }
 
+// UpdatePostResponse200Headers the declared response headers of an HTTP 200 response for UpdatePost
+type UpdatePostResponse200Headers struct {
+	ETag string
+}
+
+// UpdatePostResponse503Headers the declared response headers of an HTTP 503 response for UpdatePost
+type UpdatePostResponse503Headers struct {
+	RetryAfter *int
+}
+
 type UpdatePostResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Post
+	JSON200 *PostWithETag
 	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
 	ApplicationproblemJSON400 *BadRequest
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *NotFound
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Conflict
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *PreconditionFailed
 	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
 	ApplicationproblemJSON413 *PayloadTooLarge
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
@@ -1523,10 +1795,14 @@ type UpdatePostResponse struct {
 	ApplicationproblemJSON500 *InternalError
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *UpdatePostResponse200Headers
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *UpdatePostResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r UpdatePostResponse) GetJSON200() *Post {
+func (r UpdatePostResponse) GetJSON200() *PostWithETag {
 	return r.JSON200
 }
 
@@ -1543,6 +1819,11 @@ func (r UpdatePostResponse) GetApplicationproblemJSON404() *NotFound {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r UpdatePostResponse) GetApplicationproblemJSON409() *Conflict {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdatePostResponse) GetApplicationproblemJSON412() *PreconditionFailed {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
@@ -1594,6 +1875,11 @@ func (r UpdatePostResponse) ContentType() string {
 	return ""
 }
 
+// GetReadinessResponse503Headers the declared response headers of an HTTP 503 response for GetReadiness
+type GetReadinessResponse503Headers struct {
+	RetryAfter *int
+}
+
 type GetReadinessResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -1601,6 +1887,8 @@ type GetReadinessResponse struct {
 	JSON200 *Healthy
 	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
 	ApplicationproblemJSON503 *ServiceUnavailable
+	// Headers503 the parsed response headers for an HTTP 503 response
+	Headers503 *GetReadinessResponse503Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -1660,15 +1948,15 @@ func (c *ClientWithResponses) GetHealthWithResponse(ctx context.Context, reqEdit
 // CreatePostLegacyWithBodyWithResponse Create a post (original path)
 //
 // The original starter's path, kept so that existing clients keep working. Same request,
-// responses and rules as `POST /posts`; use that instead.
+// responses and rules as `POST /posts`, `Idempotency-Key` included; use that instead.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /post (the `CreatePostLegacy` operationId).
 //
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *ClientWithResponses) CreatePostLegacyWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePostLegacyResponse, error) {
-	rsp, err := c.CreatePostLegacyWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreatePostLegacyWithBodyWithResponse(ctx context.Context, params *CreatePostLegacyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePostLegacyResponse, error) {
+	rsp, err := c.CreatePostLegacyWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1678,14 +1966,14 @@ func (c *ClientWithResponses) CreatePostLegacyWithBodyWithResponse(ctx context.C
 // CreatePostLegacyWithResponse Create a post (original path)
 //
 // The original starter's path, kept so that existing clients keep working. Same request,
-// responses and rules as `POST /posts`; use that instead.
+// responses and rules as `POST /posts`, `Idempotency-Key` included; use that instead.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /post (the `CreatePostLegacy` operationId).
 // Deprecated: this operation has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-func (c *ClientWithResponses) CreatePostLegacyWithResponse(ctx context.Context, body CreatePostLegacyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePostLegacyResponse, error) {
-	rsp, err := c.CreatePostLegacy(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreatePostLegacyWithResponse(ctx context.Context, params *CreatePostLegacyParams, body CreatePostLegacyJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePostLegacyResponse, error) {
+	rsp, err := c.CreatePostLegacy(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1715,11 +2003,16 @@ func (c *ClientWithResponses) ListPostsWithResponse(ctx context.Context, params 
 // Creates a post. `title` must be unique across all posts. `content` may be omitted or null.
 // Unknown fields are rejected.
 //
+// With an `Idempotency-Key` header, retrying the same request (same key, same body) within
+// 24 hours replays the original response instead of creating another post, also after a
+// restart. The same key with a different body is a `422`; a retry while the original is
+// still being processed is a `409`.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /posts (the `CreatePost` operationId).
-func (c *ClientWithResponses) CreatePostWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePostResponse, error) {
-	rsp, err := c.CreatePostWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreatePostWithBodyWithResponse(ctx context.Context, params *CreatePostParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreatePostResponse, error) {
+	rsp, err := c.CreatePostWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1731,11 +2024,16 @@ func (c *ClientWithResponses) CreatePostWithBodyWithResponse(ctx context.Context
 // Creates a post. `title` must be unique across all posts. `content` may be omitted or null.
 // Unknown fields are rejected.
 //
+// With an `Idempotency-Key` header, retrying the same request (same key, same body) within
+// 24 hours replays the original response instead of creating another post, also after a
+// restart. The same key with a different body is a `422`; a retry while the original is
+// still being processed is a `409`.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /posts (the `CreatePost` operationId).
-func (c *ClientWithResponses) CreatePostWithResponse(ctx context.Context, body CreatePostJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePostResponse, error) {
-	rsp, err := c.CreatePost(ctx, body, reqEditors...)
+func (c *ClientWithResponses) CreatePostWithResponse(ctx context.Context, params *CreatePostParams, body CreatePostJSONRequestBody, reqEditors ...RequestEditorFn) (*CreatePostResponse, error) {
+	rsp, err := c.CreatePost(ctx, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1744,13 +2042,14 @@ func (c *ClientWithResponses) CreatePostWithResponse(ctx context.Context, body C
 
 // DeletePostWithResponse Delete a post
 //
-// Deletes the post with the given id.
+// Deletes the post with the given id. With `If-Match`, only if the post's current ETag is
+// one of those given (`*`: any); otherwise `412`.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /posts/{postId} (the `DeletePost` operationId).
-func (c *ClientWithResponses) DeletePostWithResponse(ctx context.Context, postId PostId, reqEditors ...RequestEditorFn) (*DeletePostResponse, error) {
-	rsp, err := c.DeletePost(ctx, postId, reqEditors...)
+func (c *ClientWithResponses) DeletePostWithResponse(ctx context.Context, postId PostId, params *DeletePostParams, reqEditors ...RequestEditorFn) (*DeletePostResponse, error) {
+	rsp, err := c.DeletePost(ctx, postId, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1759,13 +2058,14 @@ func (c *ClientWithResponses) DeletePostWithResponse(ctx context.Context, postId
 
 // GetPostWithResponse Get a post
 //
-// Returns the post with the given id.
+// Returns the post with the given id and its `ETag`. With `If-None-Match` naming the current
+// ETag, answers `304 Not Modified` without a body.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /posts/{postId} (the `GetPost` operationId).
-func (c *ClientWithResponses) GetPostWithResponse(ctx context.Context, postId PostId, reqEditors ...RequestEditorFn) (*GetPostResponse, error) {
-	rsp, err := c.GetPost(ctx, postId, reqEditors...)
+func (c *ClientWithResponses) GetPostWithResponse(ctx context.Context, postId PostId, params *GetPostParams, reqEditors ...RequestEditorFn) (*GetPostResponse, error) {
+	rsp, err := c.GetPost(ctx, postId, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1778,11 +2078,15 @@ func (c *ClientWithResponses) GetPostWithResponse(ctx context.Context, postId Po
 // semantics): `"content": null` clears the content. An empty object changes nothing.
 // `updatedAt` moves only when a value actually changes.
 //
+// With `If-Match`, the update happens only if the post's current ETag is one of those given
+// (`*`: any); otherwise `412`. Of concurrent updates sent with the same ETag, exactly one
+// wins.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /posts/{postId} (the `UpdatePost` operationId).
-func (c *ClientWithResponses) UpdatePostWithBodyWithResponse(ctx context.Context, postId PostId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdatePostResponse, error) {
-	rsp, err := c.UpdatePostWithBody(ctx, postId, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdatePostWithBodyWithResponse(ctx context.Context, postId PostId, params *UpdatePostParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdatePostResponse, error) {
+	rsp, err := c.UpdatePostWithBody(ctx, postId, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1795,11 +2099,15 @@ func (c *ClientWithResponses) UpdatePostWithBodyWithResponse(ctx context.Context
 // semantics): `"content": null` clears the content. An empty object changes nothing.
 // `updatedAt` moves only when a value actually changes.
 //
+// With `If-Match`, the update happens only if the post's current ETag is one of those given
+// (`*`: any); otherwise `412`. Of concurrent updates sent with the same ETag, exactly one
+// wins.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /posts/{postId} (the `UpdatePost` operationId).
-func (c *ClientWithResponses) UpdatePostWithResponse(ctx context.Context, postId PostId, body UpdatePostJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePostResponse, error) {
-	rsp, err := c.UpdatePost(ctx, postId, body, reqEditors...)
+func (c *ClientWithResponses) UpdatePostWithResponse(ctx context.Context, postId PostId, params *UpdatePostParams, body UpdatePostJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdatePostResponse, error) {
+	rsp, err := c.UpdatePost(ctx, postId, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1876,7 +2184,7 @@ func ParseCreatePostLegacyResponse(rsp *http.Response) (*CreatePostLegacyRespons
 		response.ApplicationproblemJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
+		var dest CreateConflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -1895,6 +2203,13 @@ func ParseCreatePostLegacyResponse(rsp *http.Response) (*CreatePostLegacyRespons
 			return nil, err
 		}
 		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -1915,6 +2230,13 @@ func ParseCreatePostLegacyResponse(rsp *http.Response) (*CreatePostLegacyRespons
 	switch {
 	case rsp.StatusCode == 201:
 		var headers CreatePostLegacyResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -1923,6 +2245,16 @@ func ParseCreatePostLegacyResponse(rsp *http.Response) (*CreatePostLegacyRespons
 			headers.Location = value
 		}
 		response.Headers201 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreatePostLegacyResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -1983,6 +2315,16 @@ func ParseListPostsResponse(rsp *http.Response) (*ListPostsResponse, error) {
 			headers.Link = &value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 503:
+		var headers ListPostsResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2017,7 +2359,7 @@ func ParseCreatePostResponse(rsp *http.Response) (*CreatePostResponse, error) {
 		response.ApplicationproblemJSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
-		var dest Conflict
+		var dest CreateConflict
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -2036,6 +2378,13 @@ func ParseCreatePostResponse(rsp *http.Response) (*CreatePostResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest IdempotencyKeyReused
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
@@ -2056,6 +2405,13 @@ func ParseCreatePostResponse(rsp *http.Response) (*CreatePostResponse, error) {
 	switch {
 	case rsp.StatusCode == 201:
 		var headers CreatePostResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -2064,6 +2420,16 @@ func ParseCreatePostResponse(rsp *http.Response) (*CreatePostResponse, error) {
 			headers.Location = value
 		}
 		response.Headers201 = &headers
+	case rsp.StatusCode == 503:
+		var headers CreatePostResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2100,6 +2466,13 @@ func ParseDeletePostResponse(rsp *http.Response) (*DeletePostResponse, error) {
 		}
 		response.ApplicationproblemJSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest InternalError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -2114,6 +2487,19 @@ func ParseDeletePostResponse(rsp *http.Response) (*DeletePostResponse, error) {
 		}
 		response.ApplicationproblemJSON503 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers DeletePostResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2134,11 +2520,14 @@ func ParseGetPostResponse(rsp *http.Response) (*GetPostResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Post
+		var dest PostWithETag
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case rsp.StatusCode == 304:
+		break // No content-type
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
 		var dest BadRequest
@@ -2170,6 +2559,39 @@ func ParseGetPostResponse(rsp *http.Response) (*GetPostResponse, error) {
 
 	}
 
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetPostResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetPostResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 503:
+		var headers GetPostResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
+	}
+
 	return response, nil
 }
 
@@ -2188,7 +2610,7 @@ func ParseUpdatePostResponse(rsp *http.Response) (*UpdatePostResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Post
+		var dest PostWithETag
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -2214,6 +2636,13 @@ func ParseUpdatePostResponse(rsp *http.Response) (*UpdatePostResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest PayloadTooLarge
@@ -2243,6 +2672,29 @@ func ParseUpdatePostResponse(rsp *http.Response) (*UpdatePostResponse, error) {
 		}
 		response.ApplicationproblemJSON503 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers UpdatePostResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 503:
+		var headers UpdatePostResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil
@@ -2276,6 +2728,19 @@ func ParseGetReadinessResponse(rsp *http.Response) (*GetReadinessResponse, error
 		}
 		response.ApplicationproblemJSON503 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 503:
+		var headers GetReadinessResponse503Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers503 = &headers
 	}
 
 	return response, nil

@@ -10,6 +10,15 @@ import (
 	"github.com/google/uuid"
 )
 
+type IdempotencyKey struct {
+	Key         string
+	Fingerprint []byte
+	StatusCode  int32
+	Response    []byte
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
+}
+
 type Post struct {
 	ID          uuid.UUID
 	Title       string
@@ -17,4 +26,5 @@ type Post struct {
 	AuthorEmail string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	Version     int64
 }

@@ -15,7 +15,7 @@ import (
 const createPost = `-- name: CreatePost :one
 INSERT INTO posts (id, title, content, author_email)
 VALUES ($1, $2, $3, $4)
-RETURNING id, title, content, author_email, created_at, updated_at
+RETURNING id, title, content, author_email, created_at, updated_at, version
 `
 
 type CreatePostParams struct {
@@ -40,6 +40,7 @@ func (q *Queries) CreatePost(ctx context.Context, arg CreatePostParams) (Post, e
 		&i.AuthorEmail,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Version,
 	)
 	return i, err
 }
@@ -47,10 +48,18 @@ func (q *Queries) CreatePost(ctx context.Context, arg CreatePostParams) (Post, e
 const deletePost = `-- name: DeletePost :execrows
 DELETE FROM posts
 WHERE id = $1
+  AND (NOT $2::boolean OR version = ANY($3::bigint[]))
 `
 
-func (q *Queries) DeletePost(ctx context.Context, id uuid.UUID) (int64, error) {
-	result, err := q.db.Exec(ctx, deletePost, id)
+type DeletePostParams struct {
+	ID           uuid.UUID
+	CheckVersion bool
+	Versions     []int64
+}
+
+// With check_version, only a post whose version is one of versions (If-Match).
+func (q *Queries) DeletePost(ctx context.Context, arg DeletePostParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deletePost, arg.ID, arg.CheckVersion, arg.Versions)
 	if err != nil {
 		return 0, err
 	}
@@ -58,7 +67,7 @@ func (q *Queries) DeletePost(ctx context.Context, id uuid.UUID) (int64, error) {
 }
 
 const getPost = `-- name: GetPost :one
-SELECT id, title, content, author_email, created_at, updated_at FROM posts
+SELECT id, title, content, author_email, created_at, updated_at, version FROM posts
 WHERE id = $1
 `
 
@@ -72,12 +81,13 @@ func (q *Queries) GetPost(ctx context.Context, id uuid.UUID) (Post, error) {
 		&i.AuthorEmail,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Version,
 	)
 	return i, err
 }
 
 const listPosts = `-- name: ListPosts :many
-SELECT id, title, content, author_email, created_at, updated_at FROM posts
+SELECT id, title, content, author_email, created_at, updated_at, version FROM posts
 WHERE (created_at, id) < ($1::timestamptz, $2::uuid)
 ORDER BY created_at DESC, id DESC
 LIMIT $3
@@ -108,6 +118,7 @@ func (q *Queries) ListPosts(ctx context.Context, arg ListPostsParams) ([]Post, e
 			&i.AuthorEmail,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Version,
 		); err != nil {
 			return nil, err
 		}
@@ -120,7 +131,7 @@ func (q *Queries) ListPosts(ctx context.Context, arg ListPostsParams) ([]Post, e
 }
 
 const listPostsByAuthor = `-- name: ListPostsByAuthor :many
-SELECT id, title, content, author_email, created_at, updated_at FROM posts
+SELECT id, title, content, author_email, created_at, updated_at, version FROM posts
 WHERE author_email = $1
   AND (created_at, id) < ($2::timestamptz, $3::uuid)
 ORDER BY created_at DESC, id DESC
@@ -156,6 +167,7 @@ func (q *Queries) ListPostsByAuthor(ctx context.Context, arg ListPostsByAuthorPa
 			&i.AuthorEmail,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Version,
 		); err != nil {
 			return nil, err
 		}
@@ -172,26 +184,37 @@ UPDATE posts AS p
 SET title        = coalesce($1, p.title),
     content      = CASE WHEN $2::boolean THEN $3 ELSE p.content END,
     author_email = coalesce($4, p.author_email),
-    updated_at   = CASE
-        WHEN (coalesce($1, p.title),
-              CASE WHEN $2::boolean THEN $3 ELSE p.content END,
-              coalesce($4, p.author_email))
-             IS DISTINCT FROM (p.title, p.content, p.author_email)
-        THEN now() ELSE p.updated_at END
+    updated_at   = CASE WHEN (coalesce($1, p.title),
+                         CASE WHEN $2::boolean THEN $3 ELSE p.content END,
+                         coalesce($4, p.author_email))
+                        IS DISTINCT FROM (p.title, p.content, p.author_email)
+                   THEN now() ELSE p.updated_at END,
+    version      = CASE WHEN (coalesce($1, p.title),
+                         CASE WHEN $2::boolean THEN $3 ELSE p.content END,
+                         coalesce($4, p.author_email))
+                        IS DISTINCT FROM (p.title, p.content, p.author_email)
+                   THEN p.version + 1 ELSE p.version END
 WHERE p.id = $5
-RETURNING id, title, content, author_email, created_at, updated_at
+  AND (NOT $6::boolean OR p.version = ANY($7::bigint[]))
+RETURNING id, title, content, author_email, created_at, updated_at, version
 `
 
 type UpdatePostParams struct {
-	Title       *string
-	SetContent  bool
-	Content     *string
-	AuthorEmail *string
-	ID          uuid.UUID
+	Title        *string
+	SetContent   bool
+	Content      *string
+	AuthorEmail  *string
+	ID           uuid.UUID
+	CheckVersion bool
+	Versions     []int64
 }
 
 // Absent fields keep their value; set_content distinguishes "clear content"
-// from "leave content alone". updated_at moves only when something changes.
+// from "leave content alone". updated_at and version move only when
+// something changes. With check_version, only a post whose version is one
+// of versions is updated (If-Match); no row then means "gone or changed".
+// Every new value is computed from the row being updated (not from a
+// snapshot), so that concurrent updates of different fields both survive.
 func (q *Queries) UpdatePost(ctx context.Context, arg UpdatePostParams) (Post, error) {
 	row := q.db.QueryRow(ctx, updatePost,
 		arg.Title,
@@ -199,6 +222,8 @@ func (q *Queries) UpdatePost(ctx context.Context, arg UpdatePostParams) (Post, e
 		arg.Content,
 		arg.AuthorEmail,
 		arg.ID,
+		arg.CheckVersion,
+		arg.Versions,
 	)
 	var i Post
 	err := row.Scan(
@@ -208,6 +233,7 @@ func (q *Queries) UpdatePost(ctx context.Context, arg UpdatePostParams) (Post, e
 		&i.AuthorEmail,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Version,
 	)
 	return i, err
 }

@@ -11,11 +11,12 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/posts-api/posts/gen/db"
 	"github.com/posts-api/posts/internal/config"
 	"github.com/posts-api/posts/internal/database"
 	"github.com/posts-api/posts/internal/httpapi"
@@ -103,9 +104,14 @@ func connectionString(ctx context.Context, cfg config.Config, logOutput io.Write
 }
 
 // NewHandler is the service's HTTP handler on a database pool: the one
-// wiring that serve and the tests share.
-func NewHandler(logger *slog.Logger, pool *pgxpool.Pool, cursorSecret string) (http.Handler, error) {
-	return httpapi.New(logger, posts.NewServer(db.New(pool), pool, cursorSecret))
+// wiring that serve and the tests share. ready answers /readyz.
+func NewHandler(logger *slog.Logger, pool *pgxpool.Pool, ready posts.Pinger, cfg config.Config) (http.Handler, *posts.Server, error) {
+	server := posts.NewServer(pool, ready, cfg.CursorSecret)
+	handler, err := httpapi.New(logger, server, httpapi.Options{
+		RequestTimeout:     cfg.RequestTimeout,
+		CORSAllowedOrigins: cfg.CORSAllowedOrigins,
+	})
+	return handler, server, err
 }
 
 func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
@@ -118,32 +124,16 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if cfg.DatabaseURL == "" {
 		logger.Info("using the development database", "database", database.Redact(connString))
 	}
-	if cfg.MigrateOnStart {
-		report, err := database.Migrate(connString, []string{"up"})
-		if err != nil {
-			return err
-		}
-		logger.Info("migrated", "result", report)
-	}
-
-	poolConfig, err := database.ParseURL(connString)
+	pool, err := database.NewPool(ctx, connString, database.PoolOptions{
+		MaxConns: cfg.DBMaxConns, MinConns: cfg.DBMinConns, ConnectTimeout: cfg.DBConnectTimeout,
+	})
 	if err != nil {
 		return err
 	}
-	pool, err := pgxpool.NewWithConfig(ctx, poolConfig)
-	if err != nil {
-		return fmt.Errorf("database pool: %w", err)
-	}
 	defer pool.Close()
-	// The server starts even when the database is down: /healthz answers and
-	// /readyz says 503 until the database is back.
-	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
-	if err := pool.Ping(pingCtx); err != nil {
-		logger.Warn("database unavailable at start; serving anyway", "database", database.Redact(connString), "error", err.Error())
-	}
-	cancel()
 
-	handler, err := NewHandler(logger, pool, cfg.CursorSecret)
+	ready := &readiness{pool: pool}
+	handler, postsServer, err := NewHandler(logger, pool, ready, cfg)
 	if err != nil {
 		return err
 	}
@@ -153,10 +143,10 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	server := &http.Server{
 		Handler:           handler,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
@@ -164,11 +154,21 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	go func() { serveErr <- server.Serve(listener) }()
 	logger.Info("listening", "addr", listener.Addr().String(), "startup", time.Since(start).Round(time.Millisecond).String())
 
+	// The server is up even while the database is not: /healthz answers,
+	// /readyz says 503 and requests fail fast until it is back.
+	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { prepareDatabase(background, logger, ready, connString, cfg.MigrateOnStart) })
+	wg.Go(func() { deleteExpiredKeys(background, logger, postsServer, 15*time.Minute) })
+	defer func() { stopBackground(); wg.Wait() }()
+
 	select {
 	case err := <-serveErr:
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	// Stop accepting, let in-flight requests finish, then close the pool
+	// (deferred): a write that was answered 2xx has been committed.
 	logger.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
 	shutdownCtx, cancelShutdown := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
 	defer cancelShutdown()
@@ -177,6 +177,71 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// readiness is what /readyz reports: ready once the schema is in place
+// (when the service migrates it) and while the database answers.
+type readiness struct {
+	pool     *pgxpool.Pool
+	prepared atomic.Bool
+}
+
+var errNotPrepared = errors.New("the database has not been reached (or migrated) yet")
+
+func (r *readiness) Ping(ctx context.Context) error {
+	if !r.prepared.Load() {
+		return errNotPrepared
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return r.pool.Ping(ctx)
+}
+
+// prepareDatabase waits for the database, retrying with backoff, applies
+// migrations when asked to, and then marks the service ready.
+func prepareDatabase(ctx context.Context, logger *slog.Logger, ready *readiness, connString string, migrate bool) {
+	backoff := 100 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := ready.pool.Ping(ctx)
+		if err == nil && migrate {
+			var report string
+			if report, err = database.Migrate(connString, []string{"up"}); err == nil {
+				logger.Info("migrated", "result", report)
+			}
+		}
+		if err == nil {
+			ready.prepared.Store(true)
+			if attempt > 1 {
+				logger.Info("database available", "attempts", attempt)
+			}
+			return
+		}
+		logger.Warn("database not ready; retrying", "attempt", attempt, "retry_in", backoff.String(), "error", err.Error())
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 10*time.Second)
+	}
+}
+
+// deleteExpiredKeys removes expired idempotency keys now and then.
+func deleteExpiredKeys(ctx context.Context, logger *slog.Logger, server *posts.Server, every time.Duration) {
+	ticker := time.NewTicker(every)
+	defer ticker.Stop()
+	for {
+		if n, err := server.DeleteExpiredIdempotencyKeys(ctx); err != nil {
+			logger.Debug("could not delete expired idempotency keys", "error", err.Error())
+		} else if n > 0 {
+			logger.Info("deleted expired idempotency keys", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
 }
 
 // healthcheck asks the local server's /readyz; for containers without curl.

@@ -3,12 +3,16 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"io/fs"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/posts-api/posts/db"
 	"github.com/posts-api/posts/internal/app"
 	"github.com/posts-api/posts/internal/database/databasetest"
 )
@@ -22,16 +26,21 @@ func TestMigrateCommand(t *testing.T) {
 			mapEnv(map[string]string{"DB_CONNECTION_STRING": dbURL}), &out, io.Discard)
 		return strings.TrimSpace(out.String()), err
 	}
+	ups, err := fs.Glob(db.Migrations, "migrations/*.up.sql")
+	if err != nil || len(ups) < 2 {
+		t.Fatalf("embedded migrations: %v, %v; want at least two", ups, err)
+	}
+	latest := fmt.Sprintf("schema version: %d", len(ups))
 	steps := []struct {
-		args    []string
-		want    string
-		wantErr string
+		args []string
+		want string
 	}{
 		{args: []string{"version"}, want: "schema version: none (no migrations applied)"},
-		{args: []string{"up"}, want: "schema version: 1"},
-		{args: []string{"up"}, want: "schema version: 1"}, // nothing left to do is not an error
-		{args: []string{"down", "1"}, want: "schema version: none (no migrations applied)"},
-		{args: []string{"up"}, want: "schema version: 1"},
+		{args: []string{"up"}, want: latest},
+		{args: []string{"up"}, want: latest}, // nothing left to do is not an error
+		{args: []string{"down", "1"}, want: fmt.Sprintf("schema version: %d", len(ups)-1)},
+		{args: []string{"down", strconv.Itoa(len(ups) - 1)}, want: "schema version: none (no migrations applied)"},
+		{args: []string{"up"}, want: latest},
 	}
 	for _, step := range steps {
 		got, err := migrate(step.args...)
@@ -51,18 +60,19 @@ func TestMigrateCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{{"up"}, {"down", "1"}} {
-		if _, err := migrate(args...); err == nil || !strings.Contains(err.Error(), "dirty") || !strings.Contains(err.Error(), "migrate force 1") {
-			t.Errorf("posts migrate %v on a dirty schema: got %v; want a refusal naming `posts migrate force 1`", args, err)
+		force := fmt.Sprintf("migrate force %d", len(ups))
+		if _, err := migrate(args...); err == nil || !strings.Contains(err.Error(), "dirty") || !strings.Contains(err.Error(), force) {
+			t.Errorf("posts migrate %v on a dirty schema: got %v; want a refusal naming `posts %s`", args, err, force)
 		}
 	}
-	if got, err := migrate("version"); err != nil || got != "schema version: 1 (dirty)" {
-		t.Errorf("posts migrate version on a dirty schema: got %q, %v; want %q", got, err, "schema version: 1 (dirty)")
+	if got, err := migrate("version"); err != nil || got != latest+" (dirty)" {
+		t.Errorf("posts migrate version on a dirty schema: got %q, %v; want %q", got, err, latest+" (dirty)")
 	}
-	if got, err := migrate("force", "1"); err != nil || got != "schema version: 1" {
-		t.Errorf("posts migrate force 1: got %q, %v; want %q", got, err, "schema version: 1")
+	if got, err := migrate("force", strconv.Itoa(len(ups))); err != nil || got != latest {
+		t.Errorf("posts migrate force: got %q, %v; want %q", got, err, latest)
 	}
-	if got, err := migrate("up"); err != nil || got != "schema version: 1" {
-		t.Errorf("posts migrate up after force: got %q, %v; want %q", got, err, "schema version: 1")
+	if got, err := migrate("up"); err != nil || got != latest {
+		t.Errorf("posts migrate up after force: got %q, %v; want %q", got, err, latest)
 	}
 }
 

@@ -28,7 +28,7 @@ func newPost(title, email string, content *string) client.NewPost {
 // mustCreate creates a post and fails the test unless the server says 201.
 func mustCreate(t *testing.T, c *client.ClientWithResponses, p client.NewPost) client.Post {
 	t.Helper()
-	resp, err := c.CreatePostWithResponse(context.Background(), p)
+	resp, err := c.CreatePostWithResponse(context.Background(), nil, p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestPostLifecycle(t *testing.T) {
 	s := startServer(t, nil)
 	ctx := context.Background()
 
-	created, err := s.Client.CreatePostWithResponse(ctx, newPost("Hello, world", "ada@example.com", ptr("My first post.")))
+	created, err := s.Client.CreatePostWithResponse(ctx, nil, newPost("Hello, world", "ada@example.com", ptr("My first post.")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestPostLifecycle(t *testing.T) {
 		t.Errorf("create: createdAt %v, updatedAt %v; want equal, recent, UTC", post.CreatedAt, post.UpdatedAt)
 	}
 
-	got, err := s.Client.GetPostWithResponse(ctx, post.Id)
+	got, err := s.Client.GetPostWithResponse(ctx, post.Id, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestPostLifecycle(t *testing.T) {
 	}
 
 	// An empty patch changes nothing, not even updatedAt.
-	unchanged, err := s.Client.UpdatePostWithResponse(ctx, post.Id, client.PostPatch{})
+	unchanged, err := s.Client.UpdatePostWithResponse(ctx, post.Id, nil, client.PostPatch{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestPostLifecycle(t *testing.T) {
 		t.Fatalf("empty patch: got %d %s; want 200 with the post unchanged", unchanged.StatusCode(), unchanged.Body)
 	}
 
-	retitled, err := s.Client.UpdatePostWithResponse(ctx, post.Id, client.PostPatch{Title: ptr("Hello again")})
+	retitled, err := s.Client.UpdatePostWithResponse(ctx, post.Id, nil, client.PostPatch{Title: ptr("Hello again")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestPostLifecycle(t *testing.T) {
 		t.Errorf("patch title: got %+v; want only the title and updatedAt changed", p)
 	}
 
-	cleared, err := s.Client.UpdatePostWithBodyWithResponse(ctx, post.Id, "application/json", strings.NewReader(`{"content": null, "authorEmail": "grace@example.com"}`))
+	cleared, err := s.Client.UpdatePostWithBodyWithResponse(ctx, post.Id, nil, "application/json", strings.NewReader(`{"content": null, "authorEmail": "grace@example.com"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestPostLifecycle(t *testing.T) {
 		t.Errorf("patch content null: body %s; want \"content\":null present", cleared.Body)
 	}
 
-	deleted, err := s.Client.DeletePostWithResponse(ctx, post.Id)
+	deleted, err := s.Client.DeletePostWithResponse(ctx, post.Id, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,12 +122,12 @@ func TestPostLifecycle(t *testing.T) {
 		t.Fatalf("delete: got %d %q; want 204 with no body", deleted.StatusCode(), deleted.Body)
 	}
 	for name, status := range map[string]func() (int, error){
-		"get": func() (int, error) { r, err := s.Client.GetPostWithResponse(ctx, post.Id); return code(r, err) },
+		"get": func() (int, error) { r, err := s.Client.GetPostWithResponse(ctx, post.Id, nil); return code(r, err) },
 		"patch": func() (int, error) {
-			r, err := s.Client.UpdatePostWithResponse(ctx, post.Id, client.PostPatch{Title: ptr("x")})
+			r, err := s.Client.UpdatePostWithResponse(ctx, post.Id, nil, client.PostPatch{Title: ptr("x")})
 			return code(r, err)
 		},
-		"delete": func() (int, error) { r, err := s.Client.DeletePostWithResponse(ctx, post.Id); return code(r, err) },
+		"delete": func() (int, error) { r, err := s.Client.DeletePostWithResponse(ctx, post.Id, nil); return code(r, err) },
 	} {
 		got, err := status()
 		if err != nil {
@@ -165,7 +165,7 @@ func TestCreateContentIsOptional(t *testing.T) {
 		`{"title": "omitted", "authorEmail": "ada@example.com"}`,
 		`{"title": "null", "authorEmail": "ada@example.com", "content": null}`,
 	} {
-		resp, err := s.Client.CreatePostWithBodyWithResponse(context.Background(), "application/json", strings.NewReader(body))
+		resp, err := s.Client.CreatePostWithBodyWithResponse(context.Background(), nil, "application/json", strings.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +181,7 @@ func TestStoresTextExactly(t *testing.T) {
 	title := "'; DROP TABLE posts; -- שלום 👋🏽 e\u0301"
 	content := strings.Repeat("Ünïcödé ✓ ", 1000) + "\n\t\"quoted\" \\ back"
 	post := mustCreate(t, s.Client, newPost(title, "o'hara+tag@example.co.uk", &content))
-	got, err := s.Client.GetPostWithResponse(context.Background(), post.Id)
+	got, err := s.Client.GetPostWithResponse(context.Background(), post.Id, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,19 +197,19 @@ func TestDuplicateTitle(t *testing.T) {
 	first := mustCreate(t, s.Client, newPost("Taken", "ada@example.com", nil))
 	other := mustCreate(t, s.Client, newPost("Free", "ada@example.com", nil))
 
-	dup, err := s.Client.CreatePostWithResponse(ctx, newPost("Taken", "grace@example.com", ptr("again")))
+	dup, err := s.Client.CreatePostWithResponse(ctx, nil, newPost("Taken", "grace@example.com", ptr("again")))
 	if err != nil {
 		t.Fatal(err)
 	}
 	assertProblem(t, "create duplicate", dup.HTTPResponse, dup.Body, http.StatusConflict)
 
-	legacyDup, err := s.Client.CreatePostLegacyWithResponse(ctx, newPost("Taken", "grace@example.com", nil))
+	legacyDup, err := s.Client.CreatePostLegacyWithResponse(ctx, nil, newPost("Taken", "grace@example.com", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	assertProblem(t, "create duplicate on /post", legacyDup.HTTPResponse, legacyDup.Body, http.StatusConflict)
 
-	patchDup, err := s.Client.UpdatePostWithResponse(ctx, other.Id, client.PostPatch{Title: ptr("Taken"), Content: nullable.NewNullableWithValue("lost?")})
+	patchDup, err := s.Client.UpdatePostWithResponse(ctx, other.Id, nil, client.PostPatch{Title: ptr("Taken"), Content: nullable.NewNullableWithValue("lost?")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,12 +220,12 @@ func TestDuplicateTitle(t *testing.T) {
 	if len(page) != 2 {
 		t.Fatalf("after conflicts: %d posts; want 2", len(page))
 	}
-	got, _ := s.Client.GetPostWithResponse(ctx, other.Id)
+	got, _ := s.Client.GetPostWithResponse(ctx, other.Id, nil)
 	if got.JSON200 == nil || !samePost(*got.JSON200, other) {
 		t.Errorf("after the failed patch: got %s; want the post unchanged", got.Body)
 	}
 	// Renaming a post to its own title is not a conflict.
-	same, _ := s.Client.UpdatePostWithResponse(ctx, first.Id, client.PostPatch{Title: ptr("Taken")})
+	same, _ := s.Client.UpdatePostWithResponse(ctx, first.Id, nil, client.PostPatch{Title: ptr("Taken")})
 	if same.StatusCode() != http.StatusOK {
 		t.Errorf("patch to its own title: got %d %s; want 200", same.StatusCode(), same.Body)
 	}

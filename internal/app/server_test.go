@@ -25,7 +25,8 @@ type testServer struct {
 }
 
 // startServer runs `posts serve` with env on top of the defaults (a fresh
-// database and a free port) until the test ends.
+// database and a free port) until the test ends, and waits until it is
+// ready (/readyz) or, when the test's database is down, up (/healthz).
 func startServer(t *testing.T, env map[string]string) *testServer {
 	t.Helper()
 	s := &testServer{Logs: &syncBuffer{}}
@@ -48,7 +49,11 @@ func startServer(t *testing.T, env map[string]string) *testServer {
 			t.Errorf("posts serve returned %v; want nil after shutdown", err)
 		}
 	})
-	waitUntilUp(t, s.URL, done, s.Logs)
+	probe := "/readyz"
+	if env["DATABASE_DOWN"] != "" {
+		probe = "/healthz"
+	}
+	waitUntilOK(t, s.URL+probe, done, s.Logs)
 
 	c, err := client.NewClientWithResponses(s.URL)
 	if err != nil {
@@ -72,7 +77,7 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-func waitUntilUp(t *testing.T, baseURL string, done <-chan error, logs *syncBuffer) {
+func waitUntilOK(t *testing.T, url string, done <-chan error, logs *syncBuffer) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
@@ -81,7 +86,7 @@ func waitUntilUp(t *testing.T, baseURL string, done <-chan error, logs *syncBuff
 			t.Fatalf("posts serve stopped before it was up: %v\nlogs:\n%s", err, logs)
 		default:
 		}
-		resp, err := http.Get(baseURL + "/healthz")
+		resp, err := http.Get(url)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -90,7 +95,7 @@ func waitUntilUp(t *testing.T, baseURL string, done <-chan error, logs *syncBuff
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatalf("posts serve was not up after 30s\nlogs:\n%s", logs)
+	t.Fatalf("%s did not answer 200 within 30s\nlogs:\n%s", url, logs)
 }
 
 // syncBuffer collects the server's logs; the server writes while tests read.

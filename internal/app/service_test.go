@@ -42,7 +42,7 @@ func TestServesWhileDatabaseIsDown(t *testing.T) {
 	t.Parallel()
 	// Nothing listens on this port: the database is "down".
 	down := "postgres://postgres:s3cret-pw@127.0.0.1:" + strconv.Itoa(freePort(t)) + "/posts?sslmode=disable&connect_timeout=1"
-	s := startServer(t, map[string]string{"DB_CONNECTION_STRING": down})
+	s := startServer(t, map[string]string{"DB_CONNECTION_STRING": down, "DATABASE_DOWN": "yes"})
 
 	if resp, body := get(t, s.URL+"/healthz"); resp.StatusCode != http.StatusOK {
 		t.Errorf("GET /healthz with the database down: got %d %s; want 200", resp.StatusCode, body)

@@ -10,18 +10,19 @@ import (
 	"time"
 )
 
-// Config is everything the service can be told from outside.
+// Config is everything the service can be told from outside. The defaults
+// suit a 0.25 vCPU / 512 MB container behind an API gateway.
 type Config struct {
 	// DatabaseURL is DB_CONNECTION_STRING; empty means "find or start a
-	// development database" (see database.Dev).
+	// development database".
 	DatabaseURL string
 	// Port is the TCP port the HTTP server listens on.
 	Port int
 	// LogLevel and LogFormat shape the structured logs.
 	LogLevel  slog.Level
 	LogFormat string
-	// MigrateOnStart applies pending migrations before serving. Off by
-	// default: deploys migrate explicitly with `posts migrate up`.
+	// MigrateOnStart applies pending migrations before the service reports
+	// ready. Off by default: deploys migrate explicitly with `posts migrate up`.
 	MigrateOnStart bool
 	// CursorSecret keys the integrity check of pagination cursors. Instances
 	// behind one gateway must share it.
@@ -29,6 +30,23 @@ type Config struct {
 	// ShutdownTimeout bounds how long in-flight requests may finish after
 	// SIGTERM.
 	ShutdownTimeout time.Duration
+	// RequestTimeout bounds each request's database work; past it the
+	// request fails with 503.
+	RequestTimeout time.Duration
+	// DBMaxConns and DBMinConns size the connection pool; DBConnectTimeout
+	// bounds one connection attempt.
+	DBMaxConns       int32
+	DBMinConns       int32
+	DBConnectTimeout time.Duration
+	// HTTP server timeouts: against slow clients (slowloris) and idle
+	// connections.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	// CORSAllowedOrigins lists the origins browsers may call the API from;
+	// "*" allows any. Empty: no CORS headers.
+	CORSAllowedOrigins []string
 	// DataDir holds the embedded development PostgreSQL.
 	DataDir string
 }
@@ -41,53 +59,121 @@ const defaultCursorSecret = "posts-api cursor v1"
 // FromEnv reads the configuration through getenv (os.Getenv in main, a map
 // in tests). Every problem is reported, not just the first.
 func FromEnv(getenv func(string) string) (Config, error) {
+	r := reader{getenv: getenv}
 	cfg := Config{
-		DatabaseURL:     strings.TrimSpace(getenv("DB_CONNECTION_STRING")),
-		Port:            3000,
-		LogLevel:        slog.LevelInfo,
-		LogFormat:       "json",
-		CursorSecret:    defaultCursorSecret,
-		ShutdownTimeout: 20 * time.Second,
-		DataDir:         ".data",
+		DatabaseURL:        strings.TrimSpace(getenv("DB_CONNECTION_STRING")),
+		Port:               r.int("PORT", 3000, 0, 65535),
+		LogLevel:           r.level("LOG_LEVEL", slog.LevelInfo),
+		LogFormat:          r.oneOf("LOG_FORMAT", "json", "json", "text"),
+		MigrateOnStart:     r.bool("MIGRATE_ON_START", false),
+		CursorSecret:       r.string("CURSOR_SECRET", defaultCursorSecret),
+		ShutdownTimeout:    r.duration("SHUTDOWN_TIMEOUT", 20*time.Second),
+		RequestTimeout:     r.duration("REQUEST_TIMEOUT", 5*time.Second),
+		DBMaxConns:         int32(r.int("DB_MAX_CONNS", 10, 1, 1000)),
+		DBMinConns:         int32(r.int("DB_MIN_CONNS", 1, 0, 1000)),
+		DBConnectTimeout:   r.duration("DB_CONNECT_TIMEOUT", 3*time.Second),
+		ReadHeaderTimeout:  r.duration("HTTP_READ_HEADER_TIMEOUT", 5*time.Second),
+		ReadTimeout:        r.duration("HTTP_READ_TIMEOUT", 15*time.Second),
+		WriteTimeout:       r.duration("HTTP_WRITE_TIMEOUT", 30*time.Second),
+		IdleTimeout:        r.duration("HTTP_IDLE_TIMEOUT", 75*time.Second),
+		CORSAllowedOrigins: r.list("CORS_ALLOWED_ORIGINS"),
+		DataDir:            r.string("DATA_DIR", ".data"),
 	}
-	var errs []error
-	if v := getenv("PORT"); v != "" {
-		port, err := strconv.Atoi(v)
-		if err != nil || port < 0 || port > 65535 {
-			errs = append(errs, fmt.Errorf("PORT=%q: want a port number from 0 to 65535", v))
+	if cfg.DBMinConns > cfg.DBMaxConns {
+		r.errs = append(r.errs, fmt.Errorf("DB_MIN_CONNS=%d is more than DB_MAX_CONNS=%d", cfg.DBMinConns, cfg.DBMaxConns))
+	}
+	return cfg, errors.Join(r.errs...)
+}
+
+// reader reads typed variables, collecting an error for each bad one.
+type reader struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (r *reader) fail(name, value, want string) {
+	r.errs = append(r.errs, fmt.Errorf("%s=%q: want %s", name, value, want))
+}
+
+func (r *reader) string(name, def string) string {
+	if v := r.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *reader) int(name string, def, min, max int) int {
+	v := r.getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < min || n > max {
+		r.fail(name, v, fmt.Sprintf("a whole number from %d to %d", min, max))
+		return def
+	}
+	return n
+}
+
+func (r *reader) bool(name string, def bool) bool {
+	v := r.getenv(name)
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		r.fail(name, v, "true or false")
+		return def
+	}
+	return b
+}
+
+func (r *reader) duration(name string, def time.Duration) time.Duration {
+	v := r.getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		r.fail(name, v, "a positive duration such as 5s or 250ms")
+		return def
+	}
+	return d
+}
+
+func (r *reader) level(name string, def slog.Level) slog.Level {
+	v := r.getenv(name)
+	if v == "" {
+		return def
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(v)); err != nil {
+		r.fail(name, v, "debug, info, warn or error")
+		return def
+	}
+	return level
+}
+
+func (r *reader) oneOf(name, def string, allowed ...string) string {
+	v := strings.ToLower(r.getenv(name))
+	if v == "" {
+		return def
+	}
+	for _, a := range allowed {
+		if v == a {
+			return v
 		}
-		cfg.Port = port
 	}
-	if v := getenv("LOG_LEVEL"); v != "" {
-		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
-			errs = append(errs, fmt.Errorf("LOG_LEVEL=%q: want debug, info, warn or error", v))
+	r.fail(name, v, strings.Join(allowed, " or "))
+	return def
+}
+
+func (r *reader) list(name string) []string {
+	var items []string
+	for _, item := range strings.Split(r.getenv(name), ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			items = append(items, item)
 		}
 	}
-	if v := strings.ToLower(getenv("LOG_FORMAT")); v != "" {
-		if v != "json" && v != "text" {
-			errs = append(errs, fmt.Errorf("LOG_FORMAT=%q: want json or text", v))
-		}
-		cfg.LogFormat = v
-	}
-	if v := getenv("MIGRATE_ON_START"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("MIGRATE_ON_START=%q: want true or false", v))
-		}
-		cfg.MigrateOnStart = b
-	}
-	if v := getenv("CURSOR_SECRET"); v != "" {
-		cfg.CursorSecret = v
-	}
-	if v := getenv("SHUTDOWN_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
-			errs = append(errs, fmt.Errorf("SHUTDOWN_TIMEOUT=%q: want a duration such as 20s", v))
-		}
-		cfg.ShutdownTimeout = d
-	}
-	if v := getenv("DATA_DIR"); v != "" {
-		cfg.DataDir = v
-	}
-	return cfg, errors.Join(errs...)
+	return items
 }

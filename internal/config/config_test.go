@@ -43,6 +43,20 @@ func TestFromEnv(t *testing.T) {
 		{name: "bad format", env: map[string]string{"LOG_FORMAT": "xml"}, wantErr: "LOG_FORMAT"},
 		{name: "bad bool", env: map[string]string{"MIGRATE_ON_START": "yes please"}, wantErr: "MIGRATE_ON_START"},
 		{name: "bad duration", env: map[string]string{"SHUTDOWN_TIMEOUT": "20"}, wantErr: "SHUTDOWN_TIMEOUT"},
+		{name: "negative timeout", env: map[string]string{"REQUEST_TIMEOUT": "-1s"}, wantErr: "REQUEST_TIMEOUT"},
+		{name: "pool sizes crossed", env: map[string]string{"DB_MAX_CONNS": "2", "DB_MIN_CONNS": "5"}, wantErr: "DB_MIN_CONNS"},
+		{
+			name: "pool, timeouts and CORS",
+			env: map[string]string{"DB_MAX_CONNS": "4", "DB_MIN_CONNS": "0", "REQUEST_TIMEOUT": "250ms",
+				"HTTP_READ_TIMEOUT": "3s", "CORS_ALLOWED_ORIGINS": " https://a.example , https://b.example,"},
+			check: func(c Config) string {
+				if c.DBMaxConns != 4 || c.DBMinConns != 0 || c.RequestTimeout != 250*time.Millisecond || c.ReadTimeout != 3*time.Second ||
+					len(c.CORSAllowedOrigins) != 2 || c.CORSAllowedOrigins[1] != "https://b.example" {
+					return "want the pool sizes, timeouts and the two origins"
+				}
+				return ""
+			},
+		},
 		{name: "every error reported", env: map[string]string{"PORT": "x", "LOG_FORMAT": "xml"}, wantErr: "LOG_FORMAT"},
 	}
 	for _, tc := range tests {

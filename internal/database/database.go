@@ -4,8 +4,8 @@ package database
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -22,8 +22,8 @@ import (
 // scheme://user:password@host… with the password re-encoded.
 func ParseURL(connString string) (*pgxpool.Config, error) {
 	if fixed, ok := escapePassword(connString); ok && (strings.Count(connString, "@") > 1 || !parses(connString)) {
-		if cfg, err := pgxpool.ParseConfig(fixed); err == nil {
-			return cfg, nil
+		if _, err := pgxpool.ParseConfig(fixed); err == nil {
+			connString = fixed
 		}
 	}
 	cfg, err := pgxpool.ParseConfig(connString)
@@ -31,7 +31,47 @@ func ParseURL(connString string) (*pgxpool.Config, error) {
 		// pgx already hides the password in its parse errors.
 		return nil, fmt.Errorf("DB_CONNECTION_STRING is not a valid PostgreSQL URL: %w", err)
 	}
+	// pgx's default, sslmode=prefer, quietly falls back to plain text. Off
+	// this machine, insist on TLS unless the connection string chose.
+	if !strings.Contains(connString, "sslmode=") && !isLocal(cfg.ConnConfig.Host) {
+		sep := "?"
+		if strings.Contains(connString, "?") {
+			sep = "&"
+		}
+		return pgxpool.ParseConfig(connString + sep + "sslmode=require")
+	}
 	return cfg, nil
+}
+
+func isLocal(host string) bool {
+	if host == "localhost" || strings.HasPrefix(host, "/") { // a Unix socket
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// PoolOptions size the connection pool.
+type PoolOptions struct {
+	MaxConns, MinConns int32
+	ConnectTimeout     time.Duration
+}
+
+// NewPool returns a pool for connString. It does not wait for the
+// database: connections are made as requests need them, so the service can
+// start, and recover, while the database is away.
+func NewPool(ctx context.Context, connString string, opts PoolOptions) (*pgxpool.Pool, error) {
+	cfg, err := ParseURL(connString)
+	if err != nil {
+		return nil, err
+	}
+	cfg.MaxConns, cfg.MinConns = opts.MaxConns, opts.MinConns
+	cfg.ConnConfig.ConnectTimeout = opts.ConnectTimeout
+	pool, err := pgxpool.NewWithConfig(context.WithoutCancel(ctx), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("database pool for %s: %w", Redact(connString), err)
+	}
+	return pool, nil
 }
 
 func parses(connString string) bool {
@@ -71,23 +111,4 @@ func Redact(connString string) string {
 		u.User = url.User(cfg.ConnConfig.User)
 	}
 	return u.String()
-}
-
-// Connect opens a pool and checks that the database answers.
-func Connect(ctx context.Context, connString string) (*pgxpool.Pool, error) {
-	cfg, err := ParseURL(connString)
-	if err != nil {
-		return nil, err
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", Redact(connString), err)
-	}
-	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	if err := pool.Ping(pingCtx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("connect to %s: %w", Redact(connString), errors.Unwrap(err))
-	}
-	return pool, nil
 }

@@ -43,3 +43,32 @@ func TestRedact(t *testing.T) {
 		t.Errorf("Redact = %q; want the host without the password", got)
 	}
 }
+
+func TestParseURLRequiresTLSOffThisMachine(t *testing.T) {
+	tests := []struct {
+		in      string
+		wantTLS bool // TLS required, no plain-text fallback
+	}{
+		{"postgres://app:pw@db.example:5432/posts", true},
+		{"postgresql://app:p@ss@mydb.abc.eu-west-1.rds.amazonaws.com:5432/defdb", true},
+		{"postgres://app:pw@db.example:5432/posts?sslmode=disable", false},
+		{"postgres://app:pw@127.0.0.1:5432/posts", false},
+		{"postgres://app:pw@localhost/posts", false},
+		{"postgres://app:pw@[::1]:5432/posts", false},
+	}
+	for _, tc := range tests {
+		cfg, err := ParseURL(tc.in)
+		if err != nil {
+			t.Fatalf("ParseURL(%q): %v", tc.in, err)
+		}
+		plaintextPossible := cfg.ConnConfig.TLSConfig == nil
+		for _, fb := range cfg.ConnConfig.Fallbacks {
+			if fb.TLSConfig == nil {
+				plaintextPossible = true
+			}
+		}
+		if gotTLS := !plaintextPossible; gotTLS != tc.wantTLS {
+			t.Errorf("ParseURL(%q): TLS required %v; want %v", tc.in, gotTLS, tc.wantTLS)
+		}
+	}
+}

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 	"github.com/swaggest/swgui"
 	"github.com/swaggest/swgui/v5emb"
 
@@ -17,8 +19,18 @@ import (
 	"github.com/posts-api/posts/gen/api"
 )
 
+// Options tune the HTTP layer.
+type Options struct {
+	// RequestTimeout bounds the work of each request (its context's
+	// deadline); zero means none.
+	RequestTimeout time.Duration
+	// CORSAllowedOrigins lists the origins browsers may call from ("*" for
+	// any); empty turns CORS off.
+	CORSAllowedOrigins []string
+}
+
 // New returns the service's HTTP handler around the API's implementation.
-func New(logger *slog.Logger, handlers api.StrictServerInterface) (http.Handler, error) {
+func New(logger *slog.Logger, handlers api.StrictServerInterface, opts Options) (http.Handler, error) {
 	spec, err := api.GetSwagger()
 	if err != nil {
 		return nil, fmt.Errorf("load the embedded OpenAPI spec: %w", err)
@@ -32,6 +44,18 @@ func New(logger *slog.Logger, handlers api.StrictServerInterface) (http.Handler,
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = handleError(logger)
 	e.Use(withRequestID, withAccessLog(logger), withRecover(logger), withSecurityHeaders)
+	if len(opts.CORSAllowedOrigins) > 0 {
+		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+			AllowOrigins:  opts.CORSAllowedOrigins,
+			AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodDelete},
+			AllowHeaders:  []string{"Content-Type", "Idempotency-Key", "If-Match", "If-None-Match", requestIDHeader},
+			ExposeHeaders: []string{"Location", "ETag", "Link", "Retry-After", requestIDHeader},
+			MaxAge:        600,
+		}))
+	}
+	if opts.RequestTimeout > 0 {
+		e.Use(withTimeout(opts.RequestTimeout))
+	}
 	e.Use(newRequestValidator(spec).middleware)
 
 	api.RegisterHandlers(e, api.NewStrictHandler(handlers, nil))

@@ -32,7 +32,7 @@ func (failingHandlers) ListPosts(context.Context, api.ListPostsRequestObject) (a
 
 func TestUnexpectedErrorsAreGeneric(t *testing.T) {
 	var logs bytes.Buffer
-	handler, err := New(slog.New(slog.NewJSONHandler(&logs, nil)), failingHandlers{})
+	handler, err := New(slog.New(slog.NewJSONHandler(&logs, nil)), failingHandlers{}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -85,6 +86,19 @@ func withRecover(logger *slog.Logger) echo.MiddlewareFunc {
 					err = fmt.Errorf("panic: %v", r)
 				}
 			}()
+			return next(c)
+		}
+	}
+}
+
+// withTimeout gives each request a deadline: database work past it is
+// cancelled and the request answers 503 instead of hanging.
+func withTimeout(d time.Duration) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			ctx, cancel := context.WithTimeout(c.Request().Context(), d)
+			defer cancel()
+			c.SetRequest(c.Request().WithContext(ctx))
 			return next(c)
 		}
 	}

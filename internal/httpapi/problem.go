@@ -36,11 +36,13 @@ func (e *requestError) Error() string { return fmt.Sprintf("%d: %s", e.status, e
 // statusOf maps each domain error code to its HTTP status. It is the only
 // place that does.
 var statusOf = map[posts.Code]int{
-	posts.Invalid:     http.StatusBadRequest,
-	posts.NotFound:    http.StatusNotFound,
-	posts.Conflict:    http.StatusConflict,
-	posts.Unavailable: http.StatusServiceUnavailable,
-	posts.Internal:    http.StatusInternalServerError,
+	posts.Invalid:            http.StatusBadRequest,
+	posts.NotFound:           http.StatusNotFound,
+	posts.Conflict:           http.StatusConflict,
+	posts.PreconditionFailed: http.StatusPreconditionFailed,
+	posts.Unprocessable:      http.StatusUnprocessableEntity,
+	posts.Unavailable:        http.StatusServiceUnavailable,
+	posts.Internal:           http.StatusInternalServerError,
 }
 
 // Details for the errors Echo itself raises (routing, binding), which carry

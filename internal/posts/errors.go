@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -15,11 +16,13 @@ import (
 type Code string
 
 const (
-	Invalid     Code = "invalid"     // the request is well-formed but not acceptable
-	NotFound    Code = "not_found"   // no such post
-	Conflict    Code = "conflict"    // it clashes with another post (its title)
-	Unavailable Code = "unavailable" // the database cannot be reached now
-	Internal    Code = "internal"    // a bug or an unexpected failure
+	Invalid            Code = "invalid"             // the request is well-formed but not acceptable
+	NotFound           Code = "not_found"           // no such post
+	Conflict           Code = "conflict"            // it clashes with another post (its title) or request (its key)
+	PreconditionFailed Code = "precondition_failed" // If-Match names another version
+	Unprocessable      Code = "unprocessable"       // an Idempotency-Key reused for another request
+	Unavailable        Code = "unavailable"         // the database cannot be reached or answer in time
+	Internal           Code = "internal"            // a bug or an unexpected failure
 )
 
 // Error is the one error type the handlers return. Message is safe to show
@@ -47,6 +50,9 @@ func Errorf(code Code, format string, args ...any) *Error {
 var (
 	errPostNotFound   = Errorf(NotFound, "The post does not exist.")
 	errDuplicateTitle = Errorf(Conflict, "A post with this title already exists.")
+	errChanged        = Errorf(PreconditionFailed, "The post has changed since it was read; get it again and retry.")
+	errKeyInFlight    = Errorf(Conflict, "A request with this Idempotency-Key is still being processed; retry it later.")
+	errKeyReused      = Errorf(Unprocessable, "This Idempotency-Key was already used with a different request body.")
 )
 
 // ErrorCode returns the code of err, Internal for anything that is not an Error.
@@ -98,8 +104,14 @@ func isUnavailable(err error) bool {
 		pgconn.SafeToRetry(err):
 		return true
 	case errors.As(err, &pgErr):
-		// Class 08: connection exception; 57P01-57P03: admin shutdown, crash shutdown, cannot connect now.
-		return pgErr.Code[:2] == "08" || pgErr.Code == "57P01" || pgErr.Code == "57P02" || pgErr.Code == "57P03"
+		// Class 08: connection exception; 57P01-57P03: admin shutdown, crash
+		// shutdown, cannot connect now; 57014: statement cancelled (by our
+		// deadline); 42P01: no such table, while migrations are pending.
+		switch pgErr.Code {
+		case "57P01", "57P02", "57P03", "57014", "42P01":
+			return true
+		}
+		return strings.HasPrefix(pgErr.Code, "08")
 	}
 	return false
 }

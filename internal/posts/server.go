@@ -6,8 +6,10 @@ import (
 	"context"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/oapi-codegen/nullable"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
@@ -15,25 +17,44 @@ import (
 	"github.com/posts-api/posts/gen/db"
 )
 
-// Pinger tells whether the database answers.
+// Pinger tells whether the service can serve: whether the database answers.
 type Pinger interface {
 	Ping(ctx context.Context) error
+}
+
+// Database is what the handlers need of PostgreSQL (a *pgxpool.Pool):
+// statements, and transactions for writes that must land together.
+type Database interface {
+	db.DBTX
+	Begin(ctx context.Context) (pgx.Tx, error)
 }
 
 // Server implements api.StrictServerInterface. Request validation against
 // the spec happens before it is called, so the handlers only translate
 // between the API's models and the queries.
 type Server struct {
-	queries db.Querier
-	pinger  Pinger
-	cursors cursorCodec
+	database       Database
+	queries        *db.Queries
+	ready          Pinger
+	cursors        cursorCodec
+	idempotencyTTL time.Duration
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
 
-// NewServer returns the handlers. cursorSecret keys the pagination cursors.
-func NewServer(queries db.Querier, pinger Pinger, cursorSecret string) *Server {
-	return &Server{queries: queries, pinger: pinger, cursors: newCursorCodec(cursorSecret)}
+// IdempotencyKeyTTL is how long a create response is kept for retries.
+const IdempotencyKeyTTL = 24 * time.Hour
+
+// NewServer returns the handlers on database. ready answers /readyz;
+// cursorSecret keys the pagination cursors.
+func NewServer(database Database, ready Pinger, cursorSecret string) *Server {
+	return &Server{
+		database:       database,
+		queries:        db.New(database),
+		ready:          ready,
+		cursors:        newCursorCodec(cursorSecret),
+		idempotencyTTL: IdempotencyKeyTTL,
+	}
 }
 
 const defaultPageSize = 20 // the spec's default for limit
@@ -92,7 +113,7 @@ func nextPageLink(limit int, cursor string, authorEmail *openapi_types.Email) st
 }
 
 func (s *Server) CreatePost(ctx context.Context, req api.CreatePostRequestObject) (api.CreatePostResponseObject, error) {
-	post, err := s.create(ctx, req.Body)
+	post, err := s.create(ctx, req.Params.IdempotencyKey, req.Body)
 	if err != nil {
 		return nil, err
 	}
@@ -101,31 +122,46 @@ func (s *Server) CreatePost(ctx context.Context, req api.CreatePostRequestObject
 
 // CreatePostLegacy serves POST /post, the original starter's path, for its existing clients.
 func (s *Server) CreatePostLegacy(ctx context.Context, req api.CreatePostLegacyRequestObject) (api.CreatePostLegacyResponseObject, error) {
-	post, err := s.create(ctx, req.Body)
+	post, err := s.create(ctx, req.Params.IdempotencyKey, req.Body)
 	if err != nil {
 		return nil, err
 	}
 	return api.CreatePostLegacy201JSONResponse{CreatedJSONResponse: post}, nil
 }
 
-func (s *Server) create(ctx context.Context, in *api.NewPost) (api.CreatedJSONResponse, error) {
+func (s *Server) create(ctx context.Context, idempotencyKey *string, in *api.NewPost) (api.CreatedJSONResponse, error) {
+	params, err := newPostParams(in)
+	if err != nil {
+		return api.CreatedJSONResponse{}, err
+	}
+	if idempotencyKey != nil {
+		return s.createIdempotently(ctx, *idempotencyKey, params)
+	}
+	row, err := s.queries.CreatePost(ctx, params)
+	if err != nil {
+		return api.CreatedJSONResponse{}, fromDatabase(err, "create post")
+	}
+	return created(toAPI(row), row.Version), nil
+}
+
+func newPostParams(in *api.NewPost) (db.CreatePostParams, error) {
 	id, err := uuid.NewV7()
 	if err != nil {
-		return api.CreatedJSONResponse{}, &Error{Code: Internal, Message: "An unexpected error occurred.", Err: err}
+		return db.CreatePostParams{}, &Error{Code: Internal, Message: "An unexpected error occurred.", Err: err}
 	}
-	row, err := s.queries.CreatePost(ctx, db.CreatePostParams{
+	return db.CreatePostParams{
 		ID:          id,
 		Title:       in.Title,
 		Content:     valueOrNil(in.Content),
 		AuthorEmail: string(in.AuthorEmail),
-	})
-	if err != nil {
-		return api.CreatedJSONResponse{}, fromDatabase(err, "create post")
-	}
-	return api.CreatedJSONResponse{
-		Body:    toAPI(row),
-		Headers: api.CreatedResponseHeaders{Location: "/posts/" + row.ID.String()},
 	}, nil
+}
+
+func created(post api.Post, version int64) api.CreatedJSONResponse {
+	return api.CreatedJSONResponse{
+		Body:    post,
+		Headers: api.CreatedResponseHeaders{Location: "/posts/" + post.Id.String(), ETag: etag(version)},
+	}
 }
 
 func (s *Server) GetPost(ctx context.Context, req api.GetPostRequestObject) (api.GetPostResponseObject, error) {
@@ -133,11 +169,19 @@ func (s *Server) GetPost(ctx context.Context, req api.GetPostRequestObject) (api
 	if err != nil {
 		return nil, fromDatabase(err, "get post")
 	}
-	return api.GetPost200JSONResponse(toAPI(row)), nil
+	if noneMatch(req.Params.IfNoneMatch, row.Version) {
+		return api.GetPost304Response{Headers: api.GetPost304ResponseHeaders{ETag: etag(row.Version)}}, nil
+	}
+	return api.GetPost200JSONResponse{PostWithETagJSONResponse: withETag(row)}, nil
+}
+
+func withETag(row db.Post) api.PostWithETagJSONResponse {
+	return api.PostWithETagJSONResponse{Body: toAPI(row), Headers: api.PostWithETagResponseHeaders{ETag: etag(row.Version)}}
 }
 
 func (s *Server) UpdatePost(ctx context.Context, req api.UpdatePostRequestObject) (api.UpdatePostResponseObject, error) {
 	params := db.UpdatePostParams{ID: req.PostId, Title: req.Body.Title, SetContent: req.Body.Content.IsSpecified()}
+	params.CheckVersion, params.Versions = ifMatch(req.Params.IfMatch)
 	if req.Body.AuthorEmail != nil {
 		email := string(*req.Body.AuthorEmail)
 		params.AuthorEmail = &email
@@ -147,20 +191,34 @@ func (s *Server) UpdatePost(ctx context.Context, req api.UpdatePostRequestObject
 	}
 	row, err := s.queries.UpdatePost(ctx, params)
 	if err != nil {
-		return nil, fromDatabase(err, "update post")
+		return nil, s.goneOrChanged(ctx, req.PostId, fromDatabase(err, "update post"))
 	}
-	return api.UpdatePost200JSONResponse(toAPI(row)), nil
+	return api.UpdatePost200JSONResponse{PostWithETagJSONResponse: withETag(row)}, nil
 }
 
 func (s *Server) DeletePost(ctx context.Context, req api.DeletePostRequestObject) (api.DeletePostResponseObject, error) {
-	n, err := s.queries.DeletePost(ctx, req.PostId)
+	params := db.DeletePostParams{ID: req.PostId}
+	params.CheckVersion, params.Versions = ifMatch(req.Params.IfMatch)
+	n, err := s.queries.DeletePost(ctx, params)
 	if err != nil {
 		return nil, fromDatabase(err, "delete post")
 	}
 	if n == 0 {
-		return nil, errPostNotFound
+		return nil, s.goneOrChanged(ctx, req.PostId, errPostNotFound)
 	}
 	return api.DeletePost204Response{}, nil
+}
+
+// goneOrChanged tells apart the two reasons a conditional write touched no
+// row: the post does not exist (404), or its version did not match (412).
+func (s *Server) goneOrChanged(ctx context.Context, id uuid.UUID, err error) error {
+	if ErrorCode(err) != NotFound {
+		return err
+	}
+	if _, getErr := s.queries.GetPost(ctx, id); getErr == nil {
+		return errChanged
+	}
+	return err
 }
 
 func (s *Server) GetHealth(context.Context, api.GetHealthRequestObject) (api.GetHealthResponseObject, error) {
@@ -168,7 +226,7 @@ func (s *Server) GetHealth(context.Context, api.GetHealthRequestObject) (api.Get
 }
 
 func (s *Server) GetReadiness(ctx context.Context, _ api.GetReadinessRequestObject) (api.GetReadinessResponseObject, error) {
-	if err := s.pinger.Ping(ctx); err != nil {
+	if err := s.ready.Ping(ctx); err != nil {
 		return nil, &Error{Code: Unavailable, Message: "The database is unavailable; try again later.", Err: err}
 	}
 	return api.GetReadiness200JSONResponse{HealthyJSONResponse: api.HealthyJSONResponse{Status: "ok"}}, nil

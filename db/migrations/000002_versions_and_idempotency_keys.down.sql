@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS idempotency_keys;
+ALTER TABLE posts DROP COLUMN IF EXISTS version;
