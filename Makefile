@@ -43,5 +43,10 @@ vet: ## go vet and gofmt
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 
 .PHONY: fuzz
-fuzz: ## Fuzz the cursor codec for 30s
+fuzz: ## Fuzz the cursor codec and request decoding, 30s each (their seeds run in every test run)
 	$(GO) test -run '^$$' -fuzz FuzzCursorDecode -fuzztime 30s ./internal/posts
+	$(GO) test -run '^$$' -fuzz FuzzRequestBody -fuzztime 30s ./internal/httpapi
+
+.PHONY: soak
+soak: ## 60s of mixed traffic at 32 connections against the real binary: zero 5xx, flat goroutines and RSS
+	SOAK_DURATION=$${SOAK_DURATION:-60s} $(GO) test -count=1 -v -run '^TestSoak$$' -timeout 10m ./internal/app

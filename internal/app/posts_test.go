@@ -446,3 +446,5 @@ func TestTamperedCursor(t *testing.T) {
 		assertProblem(t, "cursor "+name, resp.HTTPResponse, resp.Body, http.StatusBadRequest)
 	}
 }
+
+func nullableString(s string) nullable.Nullable[string] { return nullable.NewNullableWithValue(s) }

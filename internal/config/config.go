@@ -49,6 +49,9 @@ type Config struct {
 	CORSAllowedOrigins []string
 	// DataDir holds the embedded development PostgreSQL.
 	DataDir string
+	// DebugAddr, when set, serves net/http/pprof there (e.g. 127.0.0.1:6060),
+	// apart from the API, for profiling and soak tests.
+	DebugAddr string
 }
 
 // defaultCursorSecret only guards against edited cursors, not forged ones:
@@ -78,6 +81,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		IdleTimeout:        r.duration("HTTP_IDLE_TIMEOUT", 75*time.Second),
 		CORSAllowedOrigins: r.list("CORS_ALLOWED_ORIGINS"),
 		DataDir:            r.string("DATA_DIR", ".data"),
+		DebugAddr:          r.string("DEBUG_ADDR", ""),
 	}
 	if cfg.DBMinConns > cfg.DBMaxConns {
 		r.errs = append(r.errs, fmt.Errorf("DB_MIN_CONNS=%d is more than DB_MAX_CONNS=%d", cfg.DBMinConns, cfg.DBMaxConns))
