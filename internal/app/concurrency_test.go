@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -92,6 +93,20 @@ func TestIdempotencyKey(t *testing.T) {
 	}
 	if status, _, again := send(t, "POST", s.URL+"/posts", key, body); status != http.StatusConflict {
 		t.Errorf("retry after expiry: got %d %s; want 409 (the request runs again, the title is taken)", status, again)
+	}
+	// Expired keys are deleted: a server deletes them when it starts, then every 15 minutes.
+	startServer(t, map[string]string{"DB_CONNECTION_STRING": s.DBURL})
+	var keys int
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if err := conn.QueryRow(context.Background(), "SELECT count(*) FROM idempotency_keys").Scan(&keys); err != nil {
+			t.Fatal(err)
+		}
+		if keys == 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if keys != 0 {
+		t.Errorf("5s after a start with an expired key: %d keys; want it deleted", keys)
 	}
 
 	// A bad key is a 400 naming the header.
