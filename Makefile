@@ -50,3 +50,11 @@ fuzz: ## Fuzz the cursor codec and request decoding, 30s each (their seeds run i
 .PHONY: soak
 soak: ## 60s of mixed traffic at 32 connections against the real binary: zero 5xx, flat goroutines and RSS
 	SOAK_DURATION=$${SOAK_DURATION:-60s} $(GO) test -count=1 -v -run '^TestSoak$$' -timeout 10m ./internal/app
+
+.PHONY: bench
+bench: ## Side by side with the bare net/http + pgx baseline (../shared/bench): create and list at 32 connections
+	$(GO) run ./cmd/bench -mode ab $(BENCH_FLAGS)
+
+.PHONY: bench-scale
+bench-scale: ## List latency, first and 90%-deep page, at 1k, 100k and 1M rows
+	$(GO) run ./cmd/bench -mode scale $(BENCH_FLAGS)

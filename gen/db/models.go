@@ -7,7 +7,7 @@ package db
 import (
 	"time"
 
-	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type IdempotencyKey struct {
@@ -20,7 +20,7 @@ type IdempotencyKey struct {
 }
 
 type Post struct {
-	ID          uuid.UUID
+	ID          pgtype.UUID
 	Title       string
 	Content     *string
 	AuthorEmail string

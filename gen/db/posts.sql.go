@@ -9,7 +9,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const createPost = `-- name: CreatePost :one
@@ -19,7 +19,7 @@ RETURNING id, title, content, author_email, created_at, updated_at, version
 `
 
 type CreatePostParams struct {
-	ID          uuid.UUID
+	ID          pgtype.UUID
 	Title       string
 	Content     *string
 	AuthorEmail string
@@ -52,7 +52,7 @@ WHERE id = $1
 `
 
 type DeletePostParams struct {
-	ID           uuid.UUID
+	ID           pgtype.UUID
 	CheckVersion bool
 	Versions     []int64
 }
@@ -71,7 +71,7 @@ SELECT id, title, content, author_email, created_at, updated_at, version FROM po
 WHERE id = $1
 `
 
-func (q *Queries) GetPost(ctx context.Context, id uuid.UUID) (Post, error) {
+func (q *Queries) GetPost(ctx context.Context, id pgtype.UUID) (Post, error) {
 	row := q.db.QueryRow(ctx, getPost, id)
 	var i Post
 	err := row.Scan(
@@ -95,7 +95,7 @@ LIMIT $3
 
 type ListPostsParams struct {
 	AfterCreatedAt time.Time
-	AfterID        uuid.UUID
+	AfterID        pgtype.UUID
 	RowLimit       int32
 }
 
@@ -141,7 +141,7 @@ LIMIT $4
 type ListPostsByAuthorParams struct {
 	AuthorEmail    string
 	AfterCreatedAt time.Time
-	AfterID        uuid.UUID
+	AfterID        pgtype.UUID
 	RowLimit       int32
 }
 
@@ -204,7 +204,7 @@ type UpdatePostParams struct {
 	SetContent   bool
 	Content      *string
 	AuthorEmail  *string
-	ID           uuid.UUID
+	ID           pgtype.UUID
 	CheckVersion bool
 	Versions     []int64
 }

@@ -7,7 +7,7 @@ package db
 import (
 	"context"
 
-	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type Querier interface {
@@ -16,7 +16,7 @@ type Querier interface {
 	// With check_version, only a post whose version is one of versions (If-Match).
 	DeletePost(ctx context.Context, arg DeletePostParams) (int64, error)
 	GetIdempotencyKey(ctx context.Context, key string) (IdempotencyKey, error)
-	GetPost(ctx context.Context, id uuid.UUID) (Post, error)
+	GetPost(ctx context.Context, id pgtype.UUID) (Post, error)
 	// Keyset pagination: the page strictly after (after_created_at, after_id),
 	// newest first. The first page passes a position after every post, so that
 	// each page is one range scan of posts_created_at_id_idx.

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -53,6 +54,11 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve":
 		if len(args) > 0 {
 			return errors.New(usage)
+		}
+		if getenv("GOGC") == "" {
+			// Half the garbage collections for a few MiB of heap: the service
+			// peaks near 40 MiB under load, well inside a 512 MB container.
+			debug.SetGCPercent(200)
 		}
 		return serve(ctx, cfg, newLogger(cfg, stdout))
 	case "migrate":

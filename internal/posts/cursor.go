@@ -76,3 +76,10 @@ func (c cursorCodec) mac(payload []byte) []byte {
 	h.Write(payload)
 	return h.Sum(nil)[:cursorMACSize]
 }
+
+// CursorAfter returns the cursor of the page that follows the post at
+// (createdAt, id), as the server would write it with secret. For tools
+// (benchmarks) that need a deep page without walking to it.
+func CursorAfter(secret string, createdAt time.Time, id uuid.UUID) string {
+	return newCursorCodec(secret).encode(position{createdAt: createdAt, id: id})
+}

@@ -5,11 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
-	"net/http"
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/posts-api/posts/gen/api"
 	"github.com/posts-api/posts/gen/db"
 )
 
@@ -19,11 +17,11 @@ import (
 // flight gets 409), replays the stored response if the key was used with
 // the same body (422 if with another), and otherwise creates the post and
 // stores the response with it: both land, or neither does.
-func (s *Server) createIdempotently(ctx context.Context, key string, params db.CreatePostParams) (_ api.CreatedJSONResponse, err error) {
+func (s *Server) createIdempotently(ctx context.Context, key string, params db.CreatePostParams) (_ postResponse, err error) {
 	fingerprint := requestFingerprint(params)
 	tx, err := s.database.Begin(ctx)
 	if err != nil {
-		return api.CreatedJSONResponse{}, fromDatabase(err, "begin create with idempotency key")
+		return postResponse{}, fromDatabase(err, "begin create with idempotency key")
 	}
 	defer func() {
 		if err != nil {
@@ -34,46 +32,55 @@ func (s *Server) createIdempotently(ctx context.Context, key string, params db.C
 
 	locked, err := q.TryLockIdempotencyKey(ctx, key)
 	if err != nil {
-		return api.CreatedJSONResponse{}, fromDatabase(err, "lock idempotency key")
+		return postResponse{}, fromDatabase(err, "lock idempotency key")
 	}
 	if !locked {
-		return api.CreatedJSONResponse{}, errKeyInFlight
+		return postResponse{}, errKeyInFlight
 	}
 	stored, err := q.GetIdempotencyKey(ctx, key)
 	switch {
 	case err == nil:
 		if string(stored.Fingerprint) != string(fingerprint) {
-			return api.CreatedJSONResponse{}, errKeyReused
-		}
-		var post api.Post
-		if err := json.Unmarshal(stored.Response, &post); err != nil {
-			return api.CreatedJSONResponse{}, &Error{Code: Internal, Message: "An unexpected error occurred.", Err: err}
+			return postResponse{}, errKeyReused
 		}
 		_ = tx.Rollback(ctx) // nothing was written
-		return created(post, 1), nil
+		return replay(stored)
+
 	case !errors.Is(err, pgx.ErrNoRows):
-		return api.CreatedJSONResponse{}, fromDatabase(err, "read idempotency key")
+		return postResponse{}, fromDatabase(err, "read idempotency key")
 	}
 
 	row, err := q.CreatePost(ctx, params)
 	if err != nil {
-		return api.CreatedJSONResponse{}, fromDatabase(err, "create post")
+		return postResponse{}, fromDatabase(err, "create post")
 	}
-	response := created(toAPI(row), row.Version)
-	body, err := json.Marshal(response.Body)
-	if err != nil {
-		return api.CreatedJSONResponse{}, &Error{Code: Internal, Message: "An unexpected error occurred.", Err: err}
-	}
+	response := created(row)
+	body := encodePost(response.post)
 	err = q.SaveIdempotencyKey(ctx, db.SaveIdempotencyKeyParams{
-		Key: key, Fingerprint: fingerprint, StatusCode: http.StatusCreated, Response: body, TtlSeconds: s.idempotencyTTL.Seconds(),
+		Key: key, Fingerprint: fingerprint, StatusCode: int32(response.status), Response: body, TtlSeconds: s.idempotencyTTL.Seconds(),
 	})
 	if err != nil {
-		return api.CreatedJSONResponse{}, fromDatabase(err, "save idempotency key")
+		return postResponse{}, fromDatabase(err, "save idempotency key")
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return api.CreatedJSONResponse{}, fromDatabase(err, "commit create with idempotency key")
+		return postResponse{}, fromDatabase(err, "commit create with idempotency key")
 	}
 	return response, nil
+}
+
+// replay rebuilds the original response from what was stored: the same
+// status and body, and the Location and ETag that the original carried.
+func replay(stored db.IdempotencyKey) (postResponse, error) {
+	var post postJSON
+	if err := json.Unmarshal(stored.Response, &post); err != nil {
+		return postResponse{}, &Error{Code: Internal, Message: "An unexpected error occurred.", Err: err}
+	}
+	return postResponse{
+		status:   int(stored.StatusCode),
+		etag:     etag(1), // a post is created at version 1
+		location: "/posts/" + post.ID,
+		raw:      stored.Response,
+	}, nil
 }
 
 // requestFingerprint identifies a create request by what it asks for, so

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/oapi-codegen/nullable"
 	openapi_types "github.com/oapi-codegen/runtime/types"
 
@@ -76,30 +77,28 @@ func (s *Server) ListPosts(ctx context.Context, req api.ListPostsRequestObject) 
 	var err error
 	if req.Params.AuthorEmail != nil {
 		rows, err = s.queries.ListPostsByAuthor(ctx, db.ListPostsByAuthorParams{
-			AuthorEmail: string(*req.Params.AuthorEmail), AfterCreatedAt: after.createdAt, AfterID: after.id, RowLimit: int32(limit + 1),
+			AuthorEmail: string(*req.Params.AuthorEmail), AfterCreatedAt: after.createdAt, AfterID: pgUUID(after.id), RowLimit: int32(limit + 1),
 		})
 	} else {
 		rows, err = s.queries.ListPosts(ctx, db.ListPostsParams{
-			AfterCreatedAt: after.createdAt, AfterID: after.id, RowLimit: int32(limit + 1),
+			AfterCreatedAt: after.createdAt, AfterID: pgUUID(after.id), RowLimit: int32(limit + 1),
 		})
 	}
 	if err != nil {
 		return nil, fromDatabase(err, "list posts")
 	}
 
-	var resp api.ListPosts200JSONResponse
-	resp.Body.NextCursor = nullable.NewNullNullable[string]()
+	var resp pageResponse
 	if len(rows) > limit {
 		rows = rows[:limit]
 		last := rows[len(rows)-1]
-		next := s.cursors.encode(position{createdAt: last.CreatedAt, id: last.ID})
-		resp.Body.NextCursor.Set(next)
-		link := nextPageLink(limit, next, req.Params.AuthorEmail)
-		resp.Headers.Link = &link
+		next := s.cursors.encode(position{createdAt: last.CreatedAt, id: last.ID.Bytes})
+		resp.page.NextCursor = &next
+		resp.link = nextPageLink(limit, next, req.Params.AuthorEmail)
 	}
-	resp.Body.Items = make([]api.Post, len(rows))
+	resp.page.Items = make([]postJSON, len(rows))
 	for i, row := range rows {
-		resp.Body.Items[i] = toAPI(row)
+		resp.page.Items[i] = toJSON(row)
 	}
 	return resp, nil
 }
@@ -113,35 +112,27 @@ func nextPageLink(limit int, cursor string, authorEmail *openapi_types.Email) st
 }
 
 func (s *Server) CreatePost(ctx context.Context, req api.CreatePostRequestObject) (api.CreatePostResponseObject, error) {
-	post, err := s.create(ctx, req.Params.IdempotencyKey, req.Body)
-	if err != nil {
-		return nil, err
-	}
-	return api.CreatePost201JSONResponse{CreatedJSONResponse: post}, nil
+	return s.create(ctx, req.Params.IdempotencyKey, req.Body)
 }
 
 // CreatePostLegacy serves POST /post, the original starter's path, for its existing clients.
 func (s *Server) CreatePostLegacy(ctx context.Context, req api.CreatePostLegacyRequestObject) (api.CreatePostLegacyResponseObject, error) {
-	post, err := s.create(ctx, req.Params.IdempotencyKey, req.Body)
-	if err != nil {
-		return nil, err
-	}
-	return api.CreatePostLegacy201JSONResponse{CreatedJSONResponse: post}, nil
+	return s.create(ctx, req.Params.IdempotencyKey, req.Body)
 }
 
-func (s *Server) create(ctx context.Context, idempotencyKey *string, in *api.NewPost) (api.CreatedJSONResponse, error) {
+func (s *Server) create(ctx context.Context, idempotencyKey *string, in *api.NewPost) (postResponse, error) {
 	params, err := newPostParams(in)
 	if err != nil {
-		return api.CreatedJSONResponse{}, err
+		return postResponse{}, err
 	}
 	if idempotencyKey != nil {
 		return s.createIdempotently(ctx, *idempotencyKey, params)
 	}
 	row, err := s.queries.CreatePost(ctx, params)
 	if err != nil {
-		return api.CreatedJSONResponse{}, fromDatabase(err, "create post")
+		return postResponse{}, fromDatabase(err, "create post")
 	}
-	return created(toAPI(row), row.Version), nil
+	return created(row), nil
 }
 
 func newPostParams(in *api.NewPost) (db.CreatePostParams, error) {
@@ -150,37 +141,26 @@ func newPostParams(in *api.NewPost) (db.CreatePostParams, error) {
 		return db.CreatePostParams{}, &Error{Code: Internal, Message: "An unexpected error occurred.", Err: err}
 	}
 	return db.CreatePostParams{
-		ID:          id,
+		ID:          pgUUID(id),
 		Title:       in.Title,
 		Content:     valueOrNil(in.Content),
 		AuthorEmail: string(in.AuthorEmail),
 	}, nil
 }
 
-func created(post api.Post, version int64) api.CreatedJSONResponse {
-	return api.CreatedJSONResponse{
-		Body:    post,
-		Headers: api.CreatedResponseHeaders{Location: "/posts/" + post.Id.String(), ETag: etag(version)},
-	}
-}
-
 func (s *Server) GetPost(ctx context.Context, req api.GetPostRequestObject) (api.GetPostResponseObject, error) {
-	row, err := s.queries.GetPost(ctx, req.PostId)
+	row, err := s.queries.GetPost(ctx, pgUUID(req.PostId))
 	if err != nil {
 		return nil, fromDatabase(err, "get post")
 	}
 	if noneMatch(req.Params.IfNoneMatch, row.Version) {
 		return api.GetPost304Response{Headers: api.GetPost304ResponseHeaders{ETag: etag(row.Version)}}, nil
 	}
-	return api.GetPost200JSONResponse{PostWithETagJSONResponse: withETag(row)}, nil
-}
-
-func withETag(row db.Post) api.PostWithETagJSONResponse {
-	return api.PostWithETagJSONResponse{Body: toAPI(row), Headers: api.PostWithETagResponseHeaders{ETag: etag(row.Version)}}
+	return withETag(row), nil
 }
 
 func (s *Server) UpdatePost(ctx context.Context, req api.UpdatePostRequestObject) (api.UpdatePostResponseObject, error) {
-	params := db.UpdatePostParams{ID: req.PostId, Title: req.Body.Title, SetContent: req.Body.Content.IsSpecified()}
+	params := db.UpdatePostParams{ID: pgUUID(req.PostId), Title: req.Body.Title, SetContent: req.Body.Content.IsSpecified()}
 	params.CheckVersion, params.Versions = ifMatch(req.Params.IfMatch)
 	if req.Body.AuthorEmail != nil {
 		email := string(*req.Body.AuthorEmail)
@@ -193,11 +173,11 @@ func (s *Server) UpdatePost(ctx context.Context, req api.UpdatePostRequestObject
 	if err != nil {
 		return nil, s.goneOrChanged(ctx, req.PostId, fromDatabase(err, "update post"))
 	}
-	return api.UpdatePost200JSONResponse{PostWithETagJSONResponse: withETag(row)}, nil
+	return withETag(row), nil
 }
 
 func (s *Server) DeletePost(ctx context.Context, req api.DeletePostRequestObject) (api.DeletePostResponseObject, error) {
-	params := db.DeletePostParams{ID: req.PostId}
+	params := db.DeletePostParams{ID: pgUUID(req.PostId)}
 	params.CheckVersion, params.Versions = ifMatch(req.Params.IfMatch)
 	n, err := s.queries.DeletePost(ctx, params)
 	if err != nil {
@@ -215,7 +195,7 @@ func (s *Server) goneOrChanged(ctx context.Context, id uuid.UUID, err error) err
 	if ErrorCode(err) != NotFound {
 		return err
 	}
-	if _, getErr := s.queries.GetPost(ctx, id); getErr == nil {
+	if _, getErr := s.queries.GetPost(ctx, pgUUID(id)); getErr == nil {
 		return errChanged
 	}
 	return err
@@ -232,20 +212,7 @@ func (s *Server) GetReadiness(ctx context.Context, _ api.GetReadinessRequestObje
 	return api.GetReadiness200JSONResponse{HealthyJSONResponse: api.HealthyJSONResponse{Status: "ok"}}, nil
 }
 
-func toAPI(p db.Post) api.Post {
-	content := nullable.NewNullNullable[string]()
-	if p.Content != nil {
-		content.Set(*p.Content)
-	}
-	return api.Post{
-		Id:          p.ID,
-		Title:       p.Title,
-		Content:     content,
-		AuthorEmail: openapi_types.Email(p.AuthorEmail),
-		CreatedAt:   p.CreatedAt.UTC(),
-		UpdatedAt:   p.UpdatedAt.UTC(),
-	}
-}
+func pgUUID(id uuid.UUID) pgtype.UUID { return pgtype.UUID{Bytes: id, Valid: true} }
 
 // valueOrNil maps an absent or null field to SQL NULL.
 func valueOrNil(v nullable.Nullable[string]) *string {

@@ -1,0 +1,302 @@
+// Command bench measures the service side by side with a bare net/http +
+// pgx server (make bench), and its list latency as the table grows
+// (make bench-scale). See BENCHMARKS.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/posts-api/posts/internal/database"
+	"github.com/posts-api/posts/internal/posts"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+type options struct {
+	mode     string
+	duration time.Duration
+	rounds   int
+	conns    int
+	rows     int
+	baseline string
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	var o options
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.StringVar(&o.mode, "mode", "ab", "ab: side by side with the baseline; scale: list latency at 1k, 100k and 1M rows")
+	fs.DurationVar(&o.duration, "duration", 8*time.Second, "length of one run")
+	fs.IntVar(&o.rounds, "rounds", 3, "A/B rounds (the order alternates; medians are reported)")
+	fs.IntVar(&o.conns, "conns", 32, "connections kept busy")
+	fs.IntVar(&o.rows, "rows", 100_000, "rows in the table for the list runs")
+	fs.StringVar(&o.baseline, "baseline", "../shared/bench/baseline-server", "source of the baseline server")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+
+	adminURL := os.Getenv("TEST_DATABASE_URL")
+	if adminURL == "" {
+		dev, err := database.FindOrStartDevServer(ctx, ".data", io.Discard)
+		if err != nil {
+			return err
+		}
+		defer dev.Stop()
+		adminURL = dev.AdminURL
+	}
+	dir, err := os.MkdirTemp("", "posts-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	ours, err := buildOurs(dir)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "machine: %s\n\n", machine())
+	switch o.mode {
+	case "ab":
+		baseline, err := buildBaseline(o.baseline, dir)
+		if err != nil {
+			return err
+		}
+		return sideBySide(ctx, o, adminURL, ours, baseline, out)
+	case "scale":
+		return scale(ctx, adminURL, ours, out)
+	}
+	return fmt.Errorf("unknown -mode %q", o.mode)
+}
+
+const cursorSecret = "bench"
+
+// startOurs migrates a fresh database, seeds it and starts the service on it.
+func startOurs(ctx context.Context, bin, adminURL, dbName string, rows int) (*server, error) {
+	dbURL, err := createDatabase(ctx, adminURL, dbName)
+	if err != nil {
+		return nil, err
+	}
+	migrate := exec.Command(bin, "migrate", "up")
+	migrate.Env = append(os.Environ(), "DB_CONNECTION_STRING="+dbURL)
+	if out, err := migrate.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("migrate: %v\n%s", err, out)
+	}
+	if err := seed(ctx, dbURL, rows, true); err != nil {
+		return nil, err
+	}
+	return startServer("posts", bin, []string{"serve"},
+		[]string{"DB_CONNECTION_STRING=" + dbURL, "DB_MAX_CONNS=16", "CURSOR_SECRET=" + cursorSecret, "LOG_FORMAT=json"}, "/readyz", dbURL)
+}
+
+func sideBySide(ctx context.Context, o options, adminURL, oursBin, baselineBin string, out io.Writer) error {
+	ours, err := startOurs(ctx, oursBin, adminURL, "bench_posts", o.rows)
+	if err != nil {
+		return err
+	}
+	defer dropDatabase(ctx, adminURL, "bench_posts")
+	defer ours.stop()
+
+	baseURL, err := createDatabase(ctx, adminURL, "bench_baseline")
+	if err != nil {
+		return err
+	}
+	defer dropDatabase(ctx, adminURL, "bench_baseline")
+	sep := "?"
+	if strings.Contains(baseURL, "?") {
+		sep = "&"
+	}
+	baseline, err := startServer("baseline", baselineBin, nil, []string{"DB_CONNECTION_STRING=" + baseURL + sep + "pool_max_conns=16"}, "/posts", baseURL)
+	if err != nil {
+		return err
+	}
+	defer baseline.stop()
+	if err := seed(ctx, baseURL, o.rows, false); err != nil {
+		return err
+	}
+
+	run := time.Now().UnixNano()
+	var created atomic.Int64 // titles are unique across every run
+	workloads := []struct {
+		name string
+		req  request
+	}{
+		{"create", func(int64) (string, string, []byte) {
+			return "POST", "/posts", fmt.Appendf(nil, `{"title": "bench %d-%d", "content": "A post written by the benchmark.", "authorEmail": "bench@example.com"}`, run, created.Add(1))
+		}},
+		{"list", func(int64) (string, string, []byte) { return "GET", "/posts?limit=20", nil }},
+	}
+	servers := []*server{ours, baseline}
+	results := map[string]map[string][]result{}
+	for _, w := range workloads {
+		results[w.name] = map[string][]result{}
+		for _, s := range servers { // warm-up, not counted
+			drive(ctx, s.baseURL, o.conns, time.Second, w.req)
+		}
+	}
+	failed := false
+	for round := range o.rounds {
+		order := servers
+		if round%2 == 1 {
+			order = []*server{baseline, ours}
+		}
+		for _, w := range workloads {
+			for _, s := range order {
+				r := drive(ctx, s.baseURL, o.conns, o.duration, w.req)
+				results[w.name][s.name] = append(results[w.name][s.name], r)
+				fmt.Fprintf(out, "round %d %-6s %-8s %7.0f req/s  p50 %-9v p99 %-9v errors %d\n",
+					round+1, w.name, s.name, r.throughput(), r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.errors)
+				failed = failed || r.errors > 0
+			}
+		}
+	}
+
+	fmt.Fprintf(out, "\n%d connections, %d runs of %v per server and workload (medians), %d rows listed from\n\n", o.conns, o.rounds, o.duration, o.rows)
+	fmt.Fprintln(out, "| workload | server | req/s | p50 | p99 | errors |")
+	fmt.Fprintln(out, "| --- | --- | ---: | ---: | ---: | ---: |")
+	var checks []string
+	for _, w := range workloads {
+		med := map[string]result{}
+		for _, s := range servers {
+			med[s.name] = median(results[w.name][s.name])
+			r := med[s.name]
+			fmt.Fprintf(out, "| %s | %s | %.0f | %v | %v | %d |\n", w.name, s.name, r.throughput(), r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), total(results[w.name][s.name]))
+		}
+		tp := med["posts"].throughput() / med["baseline"].throughput()
+		p99 := float64(med["posts"].p99) / float64(med["baseline"].p99)
+		checks = append(checks,
+			verdict(fmt.Sprintf("%s throughput %.2f× the baseline's (target ≥ 0.90×)", w.name, tp), tp >= 0.9),
+			verdict(fmt.Sprintf("%s p99 %.2f× the baseline's (target ≤ 1.20×)", w.name, p99), p99 <= 1.2))
+	}
+	checks = append(checks,
+		verdict(fmt.Sprintf("peak RSS %.1f MiB (baseline %.1f MiB; target ≤ 64 MiB)", ours.peakRSS(), baseline.peakRSS()), ours.peakRSS() <= 64),
+		verdict(fmt.Sprintf("start-up to ready %v (baseline %v; target ≤ 200ms)", ours.startup.Round(time.Millisecond), baseline.startup.Round(time.Millisecond)), ours.startup <= 200*time.Millisecond))
+	fmt.Fprintln(out)
+	for _, c := range checks {
+		fmt.Fprintln(out, c)
+	}
+	if failed {
+		return errRunFailed
+	}
+	return nil
+}
+
+func verdict(what string, ok bool) string {
+	if ok {
+		return "PASS " + what
+	}
+	return "MISS " + what
+}
+
+// median picks the run with the median throughput.
+func median(rs []result) result {
+	sorted := slices.Clone(rs)
+	slices.SortFunc(sorted, func(a, b result) int {
+		switch {
+		case a.throughput() < b.throughput():
+			return -1
+		case a.throughput() > b.throughput():
+			return 1
+		}
+		return 0
+	})
+	return sorted[len(sorted)/2]
+}
+
+func total(rs []result) (errors int) {
+	for _, r := range rs {
+		errors += r.errors
+	}
+	return errors
+}
+
+// scale measures the first page and a page 90% deep at 1k, 100k and 1M rows.
+func scale(ctx context.Context, adminURL, oursBin string, out io.Writer) error {
+	type point struct {
+		rows             int
+		first50, first99 time.Duration
+		deep50, deep99   time.Duration
+	}
+	var points []point
+	for _, rows := range []int{1_000, 100_000, 1_000_000} {
+		name := fmt.Sprintf("bench_scale_%d", rows)
+		fmt.Fprintf(out, "seeding %d rows…\n", rows)
+		s, err := startOurs(ctx, oursBin, adminURL, name, rows)
+		if err != nil {
+			return err
+		}
+		cursor, err := deepCursor(ctx, s.dbURL, rows*9/10)
+		if err != nil {
+			s.stop()
+			return err
+		}
+		sequential(s.baseURL, "/posts?limit=20", 100) // warm-up
+		sequential(s.baseURL, "/posts?limit=20&cursor="+cursor, 100)
+		p := point{rows: rows}
+		if p.first50, p.first99, err = sequential(s.baseURL, "/posts?limit=20", 1000); err == nil {
+			p.deep50, p.deep99, err = sequential(s.baseURL, "/posts?limit=20&cursor="+cursor, 1000)
+		}
+		s.stop()
+		dropDatabase(ctx, adminURL, name)
+		if err != nil {
+			return err
+		}
+		points = append(points, p)
+	}
+	fmt.Fprintln(out, "\nGET /posts?limit=20, one connection, 1,000 requests each")
+	fmt.Fprintln(out, "\n| rows | first page p50 | p99 | 90% deep page p50 | p99 |")
+	fmt.Fprintln(out, "| ---: | ---: | ---: | ---: | ---: |")
+	for _, p := range points {
+		fmt.Fprintf(out, "| %d | %v | %v | %v | %v |\n", p.rows, p.first50.Round(time.Microsecond), p.first99.Round(time.Microsecond), p.deep50.Round(time.Microsecond), p.deep99.Round(time.Microsecond))
+	}
+	small, big := points[0], points[len(points)-1]
+	deep := float64(big.deep50) / float64(big.first50)
+	growth := float64(big.first50) / float64(small.first50)
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, verdict(fmt.Sprintf("deep page at 1M rows %.2f× the first page (p50; target ≤ 1.20×)", deep), deep <= 1.2))
+	fmt.Fprintln(out, verdict(fmt.Sprintf("first page at 1M rows %.2f× the first page at 1k (p50; target ≤ 1.20×)", growth), growth <= 1.2))
+	return nil
+}
+
+// deepCursor is the cursor after the post at offset, newest first.
+func deepCursor(ctx context.Context, dbURL string, offset int) (string, error) {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(ctx)
+	var createdAt time.Time
+	var id [16]byte
+	err = conn.QueryRow(ctx, "SELECT created_at, id FROM posts ORDER BY created_at DESC, id DESC OFFSET $1 LIMIT 1", offset).Scan(&createdAt, &id)
+	if err != nil {
+		return "", err
+	}
+	return posts.CursorAfter(cursorSecret, createdAt, id), nil
+}
+
+func machine() string {
+	cpu := "unknown CPU"
+	if info, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(info), "\n") {
+			if strings.HasPrefix(line, "model name") {
+				cpu = strings.TrimSpace(strings.SplitN(line, ":", 2)[1])
+				break
+			}
+		}
+	}
+	out, _ := exec.Command("nproc").Output()
+	return fmt.Sprintf("%s, %s cores", cpu, strings.TrimSpace(string(out)))
+}
