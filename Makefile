@@ -29,13 +29,34 @@ generate: ## Regenerate gen/ from api/openapi.yaml and db/
 	$(GO) tool sqlc generate
 
 .PHONY: check-generated
-check-generated: generate ## Fail when gen/ is stale or sqlc finds a problem
+check-generated: generate sdk ## Fail when gen/ or the TypeScript SDK is stale, or sqlc finds a problem
 	$(GO) tool sqlc diff
 	$(GO) tool sqlc vet
-	@if [ -n "$$(git status --porcelain -- gen)" ]; then \
-		echo "gen/ is out of date with api/ and db/: run 'make generate' and commit the result:"; \
-		git status --porcelain -- gen; git --no-pager diff --stat -- gen; exit 1; \
+	@if [ -n "$$(git status --porcelain -- gen sdk/typescript/src)" ]; then \
+		echo "generated code is out of date with api/ and db/: run 'make generate sdk' and commit the result:"; \
+		git status --porcelain -- gen sdk/typescript/src; git --no-pager diff --stat -- gen sdk/typescript/src; exit 1; \
 	fi
+
+.PHONY: sdk
+sdk: ## Generate the typed TypeScript client (sdk/typescript) from the spec
+	cd sdk/typescript && npm ci --no-audit --no-fund --loglevel=error && npm run --silent generate
+
+.PHONY: lint-api
+lint-api: ## Lint api/openapi.yaml with Redocly CLI (api/redocly.yaml): zero errors, zero warnings
+	cd api && npm ci --no-audit --no-fund --loglevel=error && npx redocly lint openapi.yaml --config redocly.yaml --format=stylish
+
+# The spec to compare with: the last release tag (v*), else where this branch
+# left main, else the previous commit.
+API_BASE ?= $(shell git describe --tags --abbrev=0 --match 'v*' 2>/dev/null || \
+	(b=$$(git merge-base HEAD origin/main 2>/dev/null); [ -n "$$b" ] && [ "$$b" != "$$(git rev-parse HEAD)" ] && echo $$b) || \
+	echo HEAD~1)
+
+.PHONY: api-breaking
+api-breaking: ## Fail on a breaking change to the spec since API_BASE, unless info.version's major number was raised
+	@if ! git cat-file -e $(API_BASE):api/openapi.yaml 2>/dev/null; then echo "api-breaking: no spec at $(API_BASE) to compare with"; exit 0; fi
+	@git show $(API_BASE):api/openapi.yaml > $${TMPDIR:-/tmp}/openapi-base.yaml
+	@echo "api-breaking: comparing api/openapi.yaml with $(API_BASE)"
+	$(GO) tool oasdiff breaking $${TMPDIR:-/tmp}/openapi-base.yaml api/openapi.yaml --fail-on MISSING-VERSION-BUMP
 
 .PHONY: vet
 vet: ## go vet and gofmt
@@ -43,8 +64,9 @@ vet: ## go vet and gofmt
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 
 .PHONY: fuzz
-fuzz: ## Fuzz the cursor codec and request decoding, 30s each (their seeds run in every test run)
+fuzz: ## Fuzz the cursor codec, request decoding and the JSON writer, 30s each (their seeds run in every test run)
 	$(GO) test -run '^$$' -fuzz FuzzCursorDecode -fuzztime 30s ./internal/posts
+	$(GO) test -run '^$$' -fuzz FuzzAppendString -fuzztime 30s ./internal/posts
 	$(GO) test -run '^$$' -fuzz FuzzRequestBody -fuzztime 30s ./internal/httpapi
 
 .PHONY: soak

@@ -5,18 +5,12 @@ package api
 
 import (
 	"bytes"
-	"compress/flate"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
-	"path"
-	"strings"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 	"github.com/oapi-codegen/nullable"
 	"github.com/oapi-codegen/runtime"
@@ -220,10 +214,11 @@ type ListPostsParams struct {
 	// Limit How many posts a page holds at most.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The `nextCursor` of the previous page. Opaque; do not build or change it.
+	// Cursor The `nextCursor` of the previous page. Opaque; do not build or change it. (No example:
+	// Swagger UI would send it, and a made-up cursor is rejected.)
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// AuthorEmail Only posts by this author (exact match).
+	// AuthorEmail Only posts by this author (exact match), e.g. `ada@example.com`.
 	AuthorEmail *AuthorEmailFilter `form:"authorEmail,omitempty" json:"authorEmail,omitempty"`
 }
 
@@ -1713,173 +1708,4 @@ func (sh *strictHandler) GetReadiness(ctx echo.Context) error {
 		return fmt.Errorf("unexpected response type: %T", response)
 	}
 	return nil
-}
-
-// Base64 encoded, compressed with deflate, json marshaled OpenAPI spec.
-// Stored as a slice of fixed-width chunks rather than one concatenated
-// const string: with thousands of chunks the chained `+` fold is several
-// times slower for the Go compiler than parsing a slice literal.
-var swaggerSpec = []string{
-	"7Hv5chs5kverZNQ3ESPNlCiSonxQ0fGt2m233S3bah3hnWl6t8CqJIlWESgDKMlch959IwHURZZISi3b",
-	"uxvzlygSR2Yijx8yE1+CWM4zKVAYHQy/BPiZzbMU7edTqQ39vWZpjvSB5WYm1cs542kwDFjC/s0P78Ry",
-	"HoRBLIVBYYJh8HYBE660gUxq06GfFDKDyTH92O/2n+z1+nvdg4vek2G/N+wfdHr9g8Hhk38GYcCTYBh0",
-	"e88P2OG4u/c07uHe06TP9p5PDnDvcPws7iV9PJgMukEYGG5SDIbBa0xTGcKNVGkShEGeJVttdnsbWiZP",
-	"2RQbjHKDcx0Mf/8/yPLHMBD42bzIlZYqGAbHvx3//Ouv458OZz93j//5PtWvb3By/mlymuZvX58P/vO3",
-	"46f//o/rfxz/8VJ/CG5JYjNkCSqrIS8v2JT+JqhjxTPDpQiGwcUMrRD+qiHOlUJh4BqV5lIcgUaRADcw",
-	"ZvEVcAHRm8neW2biWQRS2f/eSYH+K5KiF3cwDEZBbxQEYaDwU84VJsHQqBzDQMcznDMiwywyGqiN4mJq",
-	"T/eEi6t2AkkIkLEphsA0RKO82z2Ic5XaD3gECtMfRlZUoyCCnbNXL+BZ/9mz3Q4cjzWxJAWYGULKtFtn",
-	"iVi73j6JQf//lM+5+aHfpS/7T2Ir+h/uI/g2ooINnMuYOXbbuL88OwE5sQwIvClVtqLfUb6/pVLe50jO",
-	"0KjF8cSgWiXtHGMpEg1Gwg0jLcGJVAhGLbiYApsyLhpk9lq24sLgFJXT1YwpNkfj1fW4MuZXPG2l4L1I",
-	"F1YcGsYLMDOuwbkA2MHPLDYwJ83cbQpr1S1wWutTjmoRhIFgczuq5krqdE+kmjOyW/Q/zdnnExRTMwuG",
-	"/cNB2CLDwnrbjjaqzDsqzjhTeM1lrp2iwvuMfcrxCBIJQhoY5zxNyPziGRNTBL6kC/dyEe28O51vsF3n",
-	"stsNgzkXxf+9Np7fJDjPpEERL37FxSrvx5AL/ilHuMIFTKRyh+ecMJCCojaww+Dy8s1PQMcKUykTiGeS",
-	"x7gbgpZgZsyQc4qZgDFNMopjMhKaTTBddOBXXGhgirbIjN2jP4CZzJXujERDZIPJU/aMHfb3DuIB7g3G",
-	"T3HvedKN9/qTwfg5Pol7rNcrROX8aSWrGqN7xOldQjs8XBZaxoxBRWv+x++j0ed+b280+vz05ce//yVo",
-	"lejEutk7jMArg/HOHPgEuKk8Orl+EqMU6LVMI+xEf4usXJhY7LZ773aWfRC4i9detz9o54CixR1cHAt9",
-	"gwqig+4gAi60QZaUBrElR/fjoQpd92XkhCLEKguv5Q3MmSg8ErP2CzOZJhqYgfmy2+53283PBqAGTQlO",
-	"WJ4aN2XOPvN5PifynCH6/8JVn+oA05tkbdTnSWFoS0qwZTixLGTMzCoOMrfrulBT+tE850mLwt+6yajN",
-	"jzLhDuK+w5sC5ZZI7kvAsizlLnzu/6FdDK0D4xtuZi+q4Tqfz5laWB9kFYt+h2K98FHwcyvsI5ZoL5mb",
-	"TeTI3DyEomLbX3JtgIH714qykvtfFE6CYfD/9qubxL77Ve8X8i2lXx2d+0ZnUmgn1R9ZcubOZ81xZEqO",
-	"U5z/ve1Y5iwlHcCkKYW3xdfwy/n7d3XuEzSOcdLdsUwWZP4UEa9Zyt3wIeQCP2cYG0yAsKucABdZbg+F",
-	"nAoTcYWXyMQMM7kOhgMypUJ8P7IECt5KxWRjmZvhOGXiKmhglaVDFMCFI6gacRcTRZyr82FNUCmp3I2m",
-	"HD+nMx1j4Uig1yXbq1Hh3QZdGR6XU0tWiU4rVt94Picc00R/FSb73S5FNsViCwrDIJPk3JRVYK/eYW1+",
-	"Lq6EvBGOJBgFsUylskGgPtF+++iC2trKTp1RuCmrXrkmr9JECO7VhEeYUopJyuMHGF/jgOou0CIwyzCw",
-	"VCFLFoCfuTZ6s/E8ryRVEtYupkcQ0rGQZobKUV5QOmO6xoATkQWTDxeU9VJJ7sbhheOvbgB0Wk5etC+7",
-	"QtFqBN9cxre01KuUT2dmlWDN5ghLoJXo5wImbko7D4VaVmy0LKINT1MYI93/MiVj1BqTIwvNFwTVU2ZQ",
-	"PSqr30ihQrJAtiwEL81oSRJRKYqRWJIF7DRlsUtXkVJXk3sim8yDoTa+i3H7PqJvLacSALQDRrhhxT0t",
-	"gR2pQneDKK5fq8IIraCk4lMuWAoFiLBYsyU51UabH7ZvxyxlS9aNL8dZfl4jS81ssb2MrfF4pQzkPZyX",
-	"2+kuKWpU1zy2TiPPrKdqXpbPMNdrVWEbx37RZqF0dIV+0x5OjxkkfDJBe6sqFJzg1UY77fcrO70UXsfZ",
-	"OEV4KQw3i68XAix3q2ZH/G3DF4mc0IBg6UtCIX82iIoG7KQVQcb2oppsEuJhHWUURME5qmtU4Ij7ioF0",
-	"he4j8kxcQyqnU0yA2fSvBseqy6YQDtEzeSOsHN9J80rm4s+rq/cuiUSHE21YbJXetmnOKp4MKhG/kwYc",
-	"wV9NrO+kY6WMIB6ynbJFKllyIeUJU66E8SclZi9BqxeDwbPDp09gvDC4GVb0DirZeIDrrRcupARH6Ve0",
-	"4+oml9JWCsyMCejBW/6jE5rU5gM3syI8/A+Pjg8OajZXo2xCndOarxhP8dGsilTRZQgT0FxQ8HGBnGLB",
-	"EUzRJlJtxt7avAUpj2N8vVqQqDMInsOvqltLda0iZ0j+pcwbSo0w5dcomgUuq33nLlRfCnbNeEqh7RFO",
-	"JGGGjZl2AKBa+QgIGLoz2AonH3ZrtusphTqpX1W0JRcxE7YsQTdXFs8wsVg54YkVM3NpXS7A8Hk7jzV7",
-	"sdWmvbLctM5saoUpS+Gl0HmWSWUweYsJZxeW9Ud2sUseZ7N3PawjpJJAsBSCJfGb+FY6iWiZelLxcqPl",
-	"iltDJi2pxvuWwWzGojiIauGVzGmzzkTgSOSptzyXQl5Z2KNt8vhKZqiMzxYXp1DfT1611laqXOfvxbSP",
-	"5Tg5/gNjY8FOlX9miXNjLD2tbTphqcZwiQ7WlOq646wfwG1Y1911swrJ3pbKtn78hc8LN/l2U8MGuW1C",
-	"KCTw/ZistWrUz3Z910apsAkzuEfOKGjRJZ60lSpp9J5UCSpMbKHk+umDKiUbah73O75GF8njymFJMxyt",
-	"Xj2qskSzQl4dSp2wuxSo6OFpKpFv5Kl92IzFKv+pFFvQ//WGmeWzPGVa2w6S2JfcjbTox9R7TI6AfE5r",
-	"y8gGZ7QsOMtGg6K7BeKromsdy6qHd8l3YsPhuyNgruHF/6ANW4C9iOCCrm/ExP8a97QqKR/uWqrHcPbq",
-	"BTwfHD4FH9pXOS0C+/LkDzNm4IaEdqOkmNZSnD5t0DT2dUWNFYsuqhyrRXsEFISGMguPaqUUgk9lXcdC",
-	"jK2swXHtUgYtVlHhlC9rig4ZM7O21qI21qr4urre64uLU3ADIJZJszLvKitLteqaciy7Xz2TyoBPY1dN",
-	"MpZfoHWaFLfWamo+1gPD5V0uz96AQpsvihEEm3MxXdnpCKIaTovgZobOS3heNVtoe5VK06Wmoxq62+Q2",
-	"jMeF3uOuASSNQ19xp5W+V3RsrLCtyKtR6GzpzGPzogGjVGPbz+DU2MyaulxRUnQ5rG5YlOpWz+iX8/fv",
-	"4NT97rr8njzv9mxPILMHOFFsOkdhdskj1knyluXoLLKbFTFFNXHT0XiRtp3FRbv6Xro2JxYrSaEnTV13",
-	"yJHr5SJ9aFKy1Cm6vu+qaiEajc7bmyi4mMiW1j0jFWoYp3Lqu1W4AIpDU4Xnv510RmIkXl7TKbp0JtfA",
-	"Vl0s7ER33amiXedGIyIpCiGy8qUPTp2jkWAigcgJNDqCqsoME8bTnMhjSQKR86BRaG/sd7nMnchrTRQC",
-	"s2oyEoWecOF1oZ4E3m14WZpffI52XXtYymMU2p6o72p5++aCwI2iu+HMmEwP9/dlhkLLXMXYkWq67yfp",
-	"fRp7W8t8WBkfn74JwsB31wbDoNfpdro0jFZhGQ+GwUGn2zmwhX0zs0ZMF97UzP6LPk/R3NU4pa0l38x4",
-	"ioXTilFrV2SwWd0ys2pkHrvqVXGHJw0kx2HF/yYJhsHPaPy1aqnto9/t3hWJynH7RaXFXi/L6uMJv0ZB",
-	"NJGeWFNjU01G5TgMPtLw/SJrV/xNMFMYu+KYw1yrPqgsLmnDlEH1V209T+g6/4pWQZtRJqcep5wIhivE",
-	"jAztiotpB87JkXkVCUei5MYlxPIUHXA8fX9+AS4okjavlv5EnOYJJkeQa/Q9iq6bzalVU86u7kfacYJT",
-	"Fi+CZhPs7+2SrobsL/VZ3n6st00t7j6qWmdV1fazcta9zWddVC5vw2CwjW7U+obslOfbblFWgmla72Dz",
-	"tOV8u513uHleayaJJvf7mye3lvJuw+BwG9k0i1J21hZ8tiQpm4bn5AfM5YJ3SmshG9mt2aFDepUZ6jt9",
-	"zhmaXAnXfGmbHOXEh5HiljxeQFReCSOg6SgSLqa2HCwg4kn9285I2KuZaWmJ9n2U625tUhAyq88jYO4u",
-	"cSPRvMVB2QVB4/fs2pdnJzbEpVpWuWAG0QknkOdSjrATNV4ZUJj4wFJyHoA2VNqllBcNsnjmBF45H0wq",
-	"wHjD0isY45QJsK3q6QKkiLHNSZxwbU49Cr+fd3CNqrfhxoH+drrFyNWufOdzVmPEfUo1Ph2wsVRj8wb3",
-	"K9f4KSv50ffLuruUiy4eo6xtMOBFE8oDfN/3dAmkUo7rEATeECqyedgWbxDWQnFdfs6raO9WOgXCK5Pl",
-	"eTvw7UDkFSOCOVvQSDnnxvgmtzxNOyNxWe/jc2VnhX/YOrWFph9sfV+0hF93MqGrYBU3OF0L7bBj/7vC",
-	"Rei+d2iQwCoXI1E8EQCFWUqXudbmlXqDuvVy9sFLrY0odL6ETQhcMosmCJrUnM8VLlbbFIp8PYNo0O9H",
-	"R76vZlEDdiUtXI9Ea79VsUD3ebQecvwLbPwLbHxdsLEOXOx/ca8Ebp1rSdG03J5/st/r6hVI2Xnnw3TS",
-	"AesMqsItXRTTBfDq6chqBXgkWsq/O9HfoqF9C3ME1pJvuEaIBr1+qx050h5mR/4pT0vkHNz9VMMW7J2g",
-	"XEPJg0xgsHlK2dNjlXgLPWxpXPjOWugO524tDNfj2rvVrWyJikiVopr21V7C1rOHXvNGgsaHvh6u7Tsn",
-	"eCcNvJUJn3BMovLhB3P5qRaV+xnNA/Wtenh1F1rbcML1NpzbMDhYq6gz5jINzZYTkoa1v0a3xdID4gc3",
-	"z3wLY/ieGv0zmnXqfD+F8K/CSBey9ud4L+zROUvwKCxTaCtLXJRJVGsNKbJrP9K6TV2vN8GOzdm+RTVF",
-	"sEWukdA4Z8LwWO8OIRoV94RRMLTwL4I4Rabcgv63DhwLwHlmFuASrl61rJrN3P0xKquOEcwlUWTjgL1w",
-	"MbAt7cBik7O0fC6pKzBZjx+0sVsMZizLUOgtQkpLQ9FIrAsp8H5C7BXLuA01WBE3+8ud56huiTgSN1zo",
-	"Ng9xaVd5hKDUQHX3uMnZs2t93vaCfqkfav2hQbkDaYBLupvVBxcvqkeuRbq+XKHx5M61GN3reUBZg217",
-	"/PYYLvObROutEG4D2z44vH8XWPw9PbCzrfXI1vbWb5ur95mgej+gbaGjvUM47B5UPqM1Q3+GLOECtf5z",
-	"SfrHkk9JzpoEP02wve3OJblayr71OX7wssh+LEtUneb7Yu2f/tUHlyUG18TaoKc+3xN0+/H2vwMAAP//",
-}
-
-// decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
-// after base64-decoding and flate-decompressing the embedded blob.
-func decodeSpec() ([]byte, error) {
-	encoded := strings.Join(swaggerSpec, "")
-	compressed, err := base64.StdEncoding.DecodeString(encoded)
-	if err != nil {
-		return nil, fmt.Errorf("error base64 decoding spec: %w", err)
-	}
-	zr := flate.NewReader(bytes.NewReader(compressed))
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(zr); err != nil {
-		return nil, fmt.Errorf("read flate: %w", err)
-	}
-	if err := zr.Close(); err != nil {
-		return nil, fmt.Errorf("close flate reader: %w", err)
-	}
-
-	return buf.Bytes(), nil
-}
-
-var rawSpec = decodeSpecCached()
-
-// a naive cache of the decoded OpenAPI spec
-func decodeSpecCached() func() ([]byte, error) {
-	data, err := decodeSpec()
-	return func() ([]byte, error) {
-		return data, err
-	}
-}
-
-// Constructs a synthetic filesystem for resolving external references when loading openapi specifications.
-func PathToRawSpec(pathToFile string) map[string]func() ([]byte, error) {
-	res := make(map[string]func() ([]byte, error))
-	if len(pathToFile) > 0 {
-		res[pathToFile] = rawSpec
-	}
-
-	return res
-}
-
-// GetSpec returns the OpenAPI specification corresponding to the generated
-// code in this file. External references in the spec are resolved through
-// PathToRawSpec; externally-referenced files must be embedded in their
-// corresponding Go packages (via the import-mapping feature). URL-based
-// external refs are not supported.
-func GetSpec() (swagger *openapi3.T, err error) {
-	resolvePath := PathToRawSpec("")
-
-	loader := openapi3.NewLoader()
-	loader.IsExternalRefsAllowed = true
-	loader.ReadFromURIFunc = func(loader *openapi3.Loader, url *url.URL) ([]byte, error) {
-		pathToFile := url.String()
-		pathToFile = path.Clean(pathToFile)
-		getSpec, ok := resolvePath[pathToFile]
-		if !ok {
-			err1 := fmt.Errorf("path not found: %s", pathToFile)
-			return nil, err1
-		}
-		return getSpec()
-	}
-	var specData []byte
-	specData, err = rawSpec()
-	if err != nil {
-		return
-	}
-	swagger, err = loader.LoadFromData(specData)
-	if err != nil {
-		return
-	}
-	return
-}
-
-// GetSpecJSON returns the raw JSON bytes of the embedded OpenAPI
-// specification: decompressed but not unmarshaled. External references
-// are not resolved here; the bytes are the spec exactly as embedded by
-// codegen. The result is cached at package init time, so repeated calls
-// are cheap.
-func GetSpecJSON() ([]byte, error) {
-	return rawSpec()
-}
-
-// GetSwagger returns the OpenAPI specification corresponding to the
-// generated code in this file.
-//
-// Deprecated: GetSwagger predates kin-openapi renaming openapi3.Swagger
-// to openapi3.T. Use [GetSpec] instead. This wrapper is retained for
-// backwards compatibility.
-func GetSwagger() (*openapi3.T, error) {
-	return GetSpec()
 }

@@ -216,10 +216,11 @@ type ListPostsParams struct {
 	// Limit How many posts a page holds at most.
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor The `nextCursor` of the previous page. Opaque; do not build or change it.
+	// Cursor The `nextCursor` of the previous page. Opaque; do not build or change it. (No example:
+	// Swagger UI would send it, and a made-up cursor is rejected.)
 	Cursor *Cursor `form:"cursor,omitempty" json:"cursor,omitempty"`
 
-	// AuthorEmail Only posts by this author (exact match).
+	// AuthorEmail Only posts by this author (exact match), e.g. `ada@example.com`.
 	AuthorEmail *AuthorEmailFilter `form:"authorEmail,omitempty" json:"authorEmail,omitempty"`
 }
 

@@ -171,7 +171,12 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	// /readyz says 503 and requests fail fast until it is back.
 	background, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	wg.Go(func() { prepareDatabase(background, logger, ready, connString, cfg.MigrateOnStart) })
+	base := "http://localhost:" + strconv.Itoa(listener.Addr().(*net.TCPAddr).Port)
+	wg.Go(func() {
+		if prepareDatabase(background, logger, ready, connString, cfg.MigrateOnStart) {
+			logger.Info("ready", "api", base+"/posts", "docs", base+"/docs")
+		}
+	})
 	wg.Go(func() { deleteExpiredKeys(background, logger, postsServer, 15*time.Minute) })
 	defer func() { stopBackground(); wg.Wait() }()
 
@@ -222,8 +227,9 @@ func (r *readiness) Ping(ctx context.Context) error {
 }
 
 // prepareDatabase waits for the database, retrying with backoff, applies
-// migrations when asked to, and then marks the service ready.
-func prepareDatabase(ctx context.Context, logger *slog.Logger, ready *readiness, connString string, migrate bool) {
+// migrations when asked to, and then marks the service ready. It returns
+// false when ctx ends first.
+func prepareDatabase(ctx context.Context, logger *slog.Logger, ready *readiness, connString string, migrate bool) bool {
 	backoff := 100 * time.Millisecond
 	for attempt := 1; ; attempt++ {
 		err := ready.pool.Ping(ctx)
@@ -238,12 +244,12 @@ func prepareDatabase(ctx context.Context, logger *slog.Logger, ready *readiness,
 			if attempt > 1 {
 				logger.Info("database available", "attempts", attempt)
 			}
-			return
+			return true
 		}
 		logger.Warn("database not ready; retrying", "attempt", attempt, "retry_in", backoff.String(), "error", err.Error())
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case <-time.After(backoff):
 		}
 		backoff = min(backoff*2, 10*time.Second)

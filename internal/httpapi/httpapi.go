@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/swaggest/swgui"
@@ -31,9 +32,11 @@ type Options struct {
 
 // New returns the service's HTTP handler around the API's implementation.
 func New(logger *slog.Logger, handlers api.StrictServerInterface, opts Options) (http.Handler, error) {
-	spec, err := api.GetSwagger()
+	// The spec as written (api/openapi.yaml), not oapi-codegen's embedded
+	// copy: that one has its operationIds rewritten into Go names.
+	spec, err := openapi3.NewLoader().LoadFromData(specfile.OpenAPIYAML)
 	if err != nil {
-		return nil, fmt.Errorf("load the embedded OpenAPI spec: %w", err)
+		return nil, fmt.Errorf("load the OpenAPI spec: %w", err)
 	}
 	specJSON, err := json.Marshal(spec)
 	if err != nil {
