@@ -82,24 +82,35 @@ func drive(ctx context.Context, baseURL string, conns int, d time.Duration, next
 	return r
 }
 
-// sequential sends n requests one after the other and returns p50 and p99.
-func sequential(baseURL, path string, n int) (p50, p99 time.Duration, err error) {
+// latency is the p50 and p99 of one kind of request.
+type latency struct{ p50, p99 time.Duration }
+
+// sequential sends n rounds of the given requests, one after the other on one
+// connection, interleaved so that whatever else the machine does touches
+// them alike, and returns each path's p50 and p99.
+func sequential(baseURL string, n int, paths ...string) ([]latency, error) {
 	client := &http.Client{}
 	defer client.CloseIdleConnections()
-	lat := make([]time.Duration, 0, n)
+	lat := make([][]time.Duration, len(paths))
 	for range n {
-		t0 := time.Now()
-		resp, err := client.Get(baseURL + path)
-		if err != nil {
-			return 0, 0, err
+		for i, path := range paths {
+			t0 := time.Now()
+			resp, err := client.Get(baseURL + path)
+			if err != nil {
+				return nil, err
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return nil, fmt.Errorf("GET %s: %s", path, resp.Status)
+			}
+			lat[i] = append(lat[i], time.Since(t0))
 		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return 0, 0, fmt.Errorf("GET %s: %s", path, resp.Status)
-		}
-		lat = append(lat, time.Since(t0))
 	}
-	slices.Sort(lat)
-	return lat[n*50/100], lat[min(n-1, n*99/100)], nil
+	out := make([]latency, len(paths))
+	for i := range paths {
+		slices.Sort(lat[i])
+		out[i] = latency{lat[i][n*50/100], lat[i][min(n-1, n*99/100)]}
+	}
+	return out, nil
 }
