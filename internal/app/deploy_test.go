@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -224,12 +223,7 @@ func toStrings(items []any) []string {
 // migrate, serve and answer its own health check.
 func TestReleaseBinary(t *testing.T) {
 	t.Parallel()
-	dir, err := os.MkdirTemp("", "posts-release-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	bin := filepath.Join(dir, "posts")
+	bin := filepath.Join(t.TempDir(), "posts")
 	if out, err := exec.Command("make", "-s", "-C", repoRoot, "build", "BIN="+bin).CombinedOutput(); err != nil {
 		t.Fatalf("make build: %v\n%s", err, out)
 	}
@@ -265,18 +259,8 @@ func TestReleaseBinary(t *testing.T) {
 		t.Fatalf("posts migrate up: %v\n%s", err, out)
 	}
 
-	port := strconv.Itoa(freePort(t))
-	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(), "DB_CONNECTION_STRING="+dbURL, "PORT="+port)
-	logs := &syncBuffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() { cmd.Process.Kill() })
-	waitUntilOK(t, "http://127.0.0.1:"+port+"/readyz", exited, logs)
+	proc, base, _ := startBinary(t, bin, map[string]string{"DB_CONNECTION_STRING": dbURL})
+	port := strings.TrimPrefix(base, "http://127.0.0.1:")
 
 	if out, err := run(map[string]string{"PORT": port}, "healthcheck"); err != nil {
 		t.Errorf("posts healthcheck: %v\n%s", err, out)
@@ -289,13 +273,8 @@ func TestReleaseBinary(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated {
 		t.Errorf("POST /posts to the release binary: %d; want 201", resp.StatusCode)
 	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Errorf("after SIGTERM: %v; want exit code 0", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Error("no exit 10s after SIGTERM")
+	proc.cmd.Process.Signal(syscall.SIGTERM)
+	if err := proc.waitExit(t, 10*time.Second); err != nil {
+		t.Errorf("after SIGTERM: %v; want exit code 0", err)
 	}
 }

@@ -37,11 +37,7 @@ func TestSwaggerUIInABrowser(t *testing.T) {
 	s := startServer(t, nil)
 	mustCreate(t, s.Client, newPost("Seen from the browser", "ada@example.com", nil))
 
-	profile, err := os.MkdirTemp("", "posts-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(profile) })
+	profile := t.TempDir()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromium(t)),
 		chromedp.NoSandbox, // as root
@@ -62,7 +58,7 @@ func TestSwaggerUIInABrowser(t *testing.T) {
 
 	var mu sync.Mutex
 	var requested []string
-	err = chromedp.Listen(ctx, func(ev any) {
+	err := chromedp.Listen(ctx, func(ev any) {
 		if e, ok := ev.(*network.EventRequestWillBeSent); ok {
 			mu.Lock()
 			requested = append(requested, e.Request.URL)

@@ -3,7 +3,6 @@ package app_test
 import (
 	"context"
 	"net/http"
-	"os"
 	"testing"
 
 	"github.com/posts-api/posts/internal/database"
@@ -13,13 +12,7 @@ import (
 // starts, the service migrates it and serves a create/list round trip.
 func TestEmbeddedPostgresFallback(t *testing.T) {
 	t.Parallel()
-	// Not t.TempDir: its parent folder is private to root, and PostgreSQL
-	// runs as an unprivileged user when the tests run as root.
-	dir, err := os.MkdirTemp("", "posts-embedded-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := reachableTempDir(t, "posts-embedded-")
 	logs := &syncBuffer{}
 	ctx := context.Background()
 	server, err := database.StartEmbedded(ctx, dir, logs)

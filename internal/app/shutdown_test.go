@@ -24,7 +24,7 @@ import (
 
 // buildBinary builds cmd/posts once for the tests that need a real process.
 var buildBinary = sync.OnceValues(func() (string, error) {
-	dir, err := os.MkdirTemp("", "posts-bin-")
+	dir, err := os.MkdirTemp("", "posts-bin-") // kept for the whole test binary
 	if err != nil {
 		return "", err
 	}
@@ -43,6 +43,13 @@ func startProcess(t *testing.T, env map[string]string) (*process, string, *syncB
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startBinary(t, bin, env)
+}
+
+// startBinary runs `bin serve` on a free port until the test ends, and waits
+// until it is ready.
+func startBinary(t *testing.T, bin string, env map[string]string) (*process, string, *syncBuffer) {
+	t.Helper()
 	port := strconv.Itoa(freePort(t))
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "PORT="+port)
