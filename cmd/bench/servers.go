@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/posts-api/posts/internal/database"
 )
 
 // server is a server process under test.
@@ -121,7 +123,7 @@ func createDatabase(ctx context.Context, adminURL, name string) (string, error) 
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
 		return "", err
 	}
-	return withDatabase(adminURL, name), nil
+	return database.WithDatabase(adminURL, name)
 }
 
 func dropDatabase(ctx context.Context, adminURL, name string) {
@@ -131,15 +133,6 @@ func dropDatabase(ctx context.Context, adminURL, name string) {
 	}
 	defer conn.Close(ctx)
 	conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-}
-
-func withDatabase(adminURL, name string) string {
-	i := strings.LastIndex(adminURL, "/")
-	rest := ""
-	if q := strings.Index(adminURL[i:], "?"); q >= 0 {
-		rest = adminURL[i+q:]
-	}
-	return adminURL[:i+1] + name + rest
 }
 
 // seed fills a posts table with n rows, one millisecond apart, newest now.
