@@ -76,7 +76,12 @@ func TestSpecAndDocs(t *testing.T) {
 		t.Errorf("GET /openapi.json: got %d, openapi %q, %d paths (%v); want 200, 3.0.3, 5 paths", resp.StatusCode, spec.OpenAPI, len(spec.Paths), err)
 	}
 
-	resp, body = get(t, s.URL+"/docs") // redirected to /docs/
+	for _, path := range []string{"/docs", "/docs/"} {
+		resp, body = get(t, s.URL+path)
+		if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != path {
+			t.Errorf("GET %s: got %d at %s; want 200 without a redirect", path, resp.StatusCode, resp.Request.URL.Path)
+		}
+	}
 	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("/openapi.json")) || !bytes.Contains(body, []byte("swagger-ui")) {
 		t.Fatalf("GET /docs: got %d %.200s; want the Swagger UI page pointing at /openapi.json", resp.StatusCode, body)
 	}

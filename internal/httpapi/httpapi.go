@@ -76,7 +76,7 @@ func New(logger *slog.Logger, handlers api.StrictServerInterface, opts Options) 
 		// The UI must work offline: no calls to the public spec validator.
 		SettingsUI: map[string]string{"validatorUrl": "null"},
 	}))
-	e.GET("/docs", func(c echo.Context) error { return c.Redirect(http.StatusMovedPermanently, "/docs/") })
+	e.GET("/docs", docs) // the page's assets are under /docs/, so both spellings work
 	e.GET("/docs/", docs)
 	e.GET("/docs/*", docs)
 	return e, nil
