@@ -61,6 +61,9 @@ func newRequestValidator(spec *openapi3.T) *requestValidator {
 type emailFormat struct{}
 
 func (emailFormat) Validate(s string) error {
+	if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+		return errors.New("not an email address")
+	}
 	addr, err := mail.ParseAddress(s)
 	if err != nil || addr.Address != s || addr.Name != "" {
 		return errors.New("not an email address")
