@@ -133,6 +133,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	}
 	pool, err := database.NewPool(ctx, connString, database.PoolOptions{
 		MaxConns: cfg.DBMaxConns, MinConns: cfg.DBMinConns, ConnectTimeout: cfg.DBConnectTimeout,
+		PlanCacheMode: cfg.DBPlanCacheMode,
 	})
 	if err != nil {
 		return err

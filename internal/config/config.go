@@ -38,6 +38,13 @@ type Config struct {
 	DBMaxConns       int32
 	DBMinConns       int32
 	DBConnectTimeout time.Duration
+	// DBPlanCacheMode is PostgreSQL's plan_cache_mode for the service's
+	// sessions (sent at connect). Its default, force_generic_plan, plans
+	// each prepared query once: every query here is an index lookup whose
+	// generic plan is the right one, while the default mode (auto) would
+	// re-plan the page query on every call, because a LIMIT parameter makes
+	// the generic plan look expensive. "auto" restores PostgreSQL's choice.
+	DBPlanCacheMode string
 	// HTTP server timeouts: against slow clients (slowloris) and idle
 	// connections.
 	ReadHeaderTimeout time.Duration
@@ -75,6 +82,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		DBMaxConns:         int32(r.int("DB_MAX_CONNS", 10, 1, 1000)),
 		DBMinConns:         int32(r.int("DB_MIN_CONNS", 1, 0, 1000)),
 		DBConnectTimeout:   r.duration("DB_CONNECT_TIMEOUT", 3*time.Second),
+		DBPlanCacheMode:    r.oneOf("DB_PLAN_CACHE_MODE", "force_generic_plan", "force_generic_plan", "force_custom_plan", "auto"),
 		ReadHeaderTimeout:  r.duration("HTTP_READ_HEADER_TIMEOUT", 5*time.Second),
 		ReadTimeout:        r.duration("HTTP_READ_TIMEOUT", 15*time.Second),
 		WriteTimeout:       r.duration("HTTP_WRITE_TIMEOUT", 30*time.Second),

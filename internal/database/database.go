@@ -51,10 +51,13 @@ func isLocal(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// PoolOptions size the connection pool.
+// PoolOptions size and tune the connection pool.
 type PoolOptions struct {
 	MaxConns, MinConns int32
 	ConnectTimeout     time.Duration
+	// PlanCacheMode is PostgreSQL's plan_cache_mode for the pool's
+	// sessions; "" leaves the server's setting.
+	PlanCacheMode string
 }
 
 // NewPool returns a pool for connString. It does not wait for the
@@ -67,6 +70,9 @@ func NewPool(ctx context.Context, connString string, opts PoolOptions) (*pgxpool
 	}
 	cfg.MaxConns, cfg.MinConns = opts.MaxConns, opts.MinConns
 	cfg.ConnConfig.ConnectTimeout = opts.ConnectTimeout
+	if _, set := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !set && opts.PlanCacheMode != "" {
+		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = opts.PlanCacheMode
+	}
 	pool, err := pgxpool.NewWithConfig(context.WithoutCancel(ctx), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("database pool for %s: %w", Redact(connString), err)
