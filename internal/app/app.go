@@ -131,9 +131,13 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if cfg.DatabaseURL == "" {
 		logger.Info("using the development database", "database", database.Redact(connString))
 	}
+	planCacheMode := cfg.DBPlanCacheMode
+	if planCacheMode == "auto" { // send nothing: the server's own setting stands
+		planCacheMode = ""
+	}
 	pool, err := database.NewPool(ctx, connString, database.PoolOptions{
 		MaxConns: cfg.DBMaxConns, MinConns: cfg.DBMinConns, ConnectTimeout: cfg.DBConnectTimeout,
-		PlanCacheMode: cfg.DBPlanCacheMode,
+		PlanCacheMode: planCacheMode,
 	})
 	if err != nil {
 		return err

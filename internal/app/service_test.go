@@ -171,3 +171,4 @@ func TestHealthcheckCommand(t *testing.T) {
 		t.Error("posts healthcheck with no server: nil; want an error")
 	}
 }
+
