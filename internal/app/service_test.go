@@ -171,4 +171,3 @@ func TestHealthcheckCommand(t *testing.T) {
 		t.Error("posts healthcheck with no server: nil; want an error")
 	}
 }
-
