@@ -55,10 +55,12 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if len(args) > 0 {
 			return errors.New(usage)
 		}
-		if getenv("GOGC") == "" {
-			// Half the garbage collections for a few MiB of heap: the service
-			// peaks near 40 MiB under load, well inside a 512 MB container.
-			debug.SetGCPercent(200)
+		if getenv("GOGC") == "" && getenv("GOMEMLIMIT") == "" {
+			// A quarter of the garbage collections for a few MiB of heap: the
+			// service peaks near 48 MiB under load, and the soft limit keeps a
+			// burst well inside a 512 MB container (see BENCHMARKS.md).
+			debug.SetGCPercent(400)
+			debug.SetMemoryLimit(128 << 20)
 		}
 		return serve(ctx, cfg, newLogger(cfg, stdout))
 	case "migrate":

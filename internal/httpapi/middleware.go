@@ -35,8 +35,7 @@ func withRequestID(next echo.HandlerFunc) echo.HandlerFunc {
 		if !sensibleID(id) {
 			id = requestIDPrefix + strconv.FormatUint(requestCounter.Add(1), 36)
 		}
-		c.Set(requestIDHeader, id)
-		c.Response().Header().Set(requestIDHeader, id)
+		c.Response().Header().Set(requestIDHeader, id) // also where requestID reads it
 		return next(c)
 	}
 }
@@ -54,8 +53,7 @@ func sensibleID(id string) bool {
 }
 
 func requestID(c echo.Context) string {
-	id, _ := c.Get(requestIDHeader).(string)
-	return id
+	return c.Response().Header().Get(requestIDHeader)
 }
 
 // withAccessLog writes one line per request, after its response (error
