@@ -99,7 +99,7 @@ func startOurs(ctx context.Context, bin, adminURL, dbName string, rows int) (*se
 		return nil, err
 	}
 	return startServer("posts", bin, []string{"serve"},
-		[]string{"DB_CONNECTION_STRING=" + dbURL, "DB_MAX_CONNS=16", "CURSOR_SECRET=" + cursorSecret, "LOG_FORMAT=json"}, "/readyz", dbURL)
+		[]string{"DB_CONNECTION_STRING=" + dbURL, "CURSOR_SECRET=" + cursorSecret, "LOG_FORMAT=json"}, "/readyz", dbURL)
 }
 
 func sideBySide(ctx context.Context, o options, adminURL, oursBin, baselineBin string, out io.Writer) error {
