@@ -34,8 +34,9 @@ type Config struct {
 	// request fails with 503.
 	RequestTimeout time.Duration
 	// DBMaxConns and DBMinConns size the connection pool; DBConnectTimeout
-	// bounds one connection attempt. Four connections keep a 0.25 vCPU
-	// container busy: more only add contention in PostgreSQL (BENCHMARKS.md).
+	// bounds one connection attempt. Eight connections keep a 0.25 vCPU
+	// container busy: more only add contention in PostgreSQL, fewer slow
+	// down commits, which share WAL flushes (BENCHMARKS.md).
 	DBMaxConns       int32
 	DBMinConns       int32
 	DBConnectTimeout time.Duration
@@ -80,7 +81,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		CursorSecret:       r.string("CURSOR_SECRET", defaultCursorSecret),
 		ShutdownTimeout:    r.duration("SHUTDOWN_TIMEOUT", 20*time.Second),
 		RequestTimeout:     r.duration("REQUEST_TIMEOUT", 5*time.Second),
-		DBMaxConns:         int32(r.int("DB_MAX_CONNS", 4, 1, 1000)),
+		DBMaxConns:         int32(r.int("DB_MAX_CONNS", 8, 1, 1000)),
 		DBMinConns:         int32(r.int("DB_MIN_CONNS", 1, 0, 1000)),
 		DBConnectTimeout:   r.duration("DB_CONNECT_TIMEOUT", 3*time.Second),
 		DBPlanCacheMode:    r.oneOf("DB_PLAN_CACHE_MODE", "force_generic_plan", "force_generic_plan", "force_custom_plan", "auto"),
