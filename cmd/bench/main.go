@@ -35,6 +35,7 @@ type options struct {
 	conns    int
 	rows     int
 	baseline string
+	load     string
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -46,6 +47,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.conns, "conns", 32, "connections kept busy")
 	fs.IntVar(&o.rows, "rows", 100_000, "rows in the table for the list runs")
 	fs.StringVar(&o.baseline, "baseline", "../shared/bench/baseline-server", "source of the baseline server")
+	fs.StringVar(&o.load, "load", "go", "load generator: go (built in), wrk (Debian's package), or auto (wrk when installed)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -130,21 +132,41 @@ func sideBySide(ctx context.Context, o options, adminURL, oursBin, baselineBin s
 
 	run := time.Now().UnixNano()
 	var created atomic.Int64 // titles are unique across every run
+	var runs atomic.Int64
+	useWrk := o.load == "wrk"
+	if o.load == "auto" {
+		_, err := exec.LookPath("wrk")
+		useWrk = err == nil
+	}
+	generator := "cmd/bench's closed-loop Go generator"
+	if useWrk {
+		generator = "wrk (2 threads)"
+	}
 	workloads := []struct {
 		name string
 		req  request
+		path string
+		lua  func() string
 	}{
 		{"create", func(int64) (string, string, []byte) {
 			return "POST", "/posts", fmt.Appendf(nil, `{"title": "bench %d-%d", "content": "A post written by the benchmark.", "authorEmail": "bench@example.com"}`, run, created.Add(1))
-		}},
-		{"list", func(int64) (string, string, []byte) { return "GET", "/posts?limit=20", nil }},
+		}, "/posts", func() string { return createScript(fmt.Sprintf("%d-%d", run, runs.Add(1))) }},
+		{"list", func(int64) (string, string, []byte) { return "GET", "/posts?limit=20", nil }, "/posts?limit=20", func() string { return "" }},
+	}
+	load := func(s *server, w int, d time.Duration) (result, error) {
+		if useWrk {
+			return driveWrk(s.baseURL, workloads[w].path, o.conns, d, workloads[w].lua())
+		}
+		return drive(ctx, s.baseURL, o.conns, d, workloads[w].req), nil
 	}
 	servers := []*server{ours, baseline}
 	results := map[string]map[string][]result{}
-	for _, w := range workloads {
+	for i, w := range workloads {
 		results[w.name] = map[string][]result{}
 		for _, s := range servers { // warm-up, not counted
-			drive(ctx, s.baseURL, o.conns, time.Second, w.req)
+			if _, err := load(s, i, time.Second); err != nil {
+				return err
+			}
 		}
 	}
 	failed := false
@@ -153,9 +175,12 @@ func sideBySide(ctx context.Context, o options, adminURL, oursBin, baselineBin s
 		if round%2 == 1 {
 			order = []*server{baseline, ours}
 		}
-		for _, w := range workloads {
+		for i, w := range workloads {
 			for _, s := range order {
-				r := drive(ctx, s.baseURL, o.conns, o.duration, w.req)
+				r, err := load(s, i, o.duration)
+				if err != nil {
+					return err
+				}
 				results[w.name][s.name] = append(results[w.name][s.name], r)
 				fmt.Fprintf(out, "round %d %-6s %-8s %7.0f req/s  p50 %-9v p99 %-9v errors %d\n",
 					round+1, w.name, s.name, r.throughput(), r.p50.Round(time.Microsecond), r.p99.Round(time.Microsecond), r.errors)
@@ -164,7 +189,7 @@ func sideBySide(ctx context.Context, o options, adminURL, oursBin, baselineBin s
 		}
 	}
 
-	fmt.Fprintf(out, "\n%d connections, %d runs of %v per server and workload (medians), %d rows listed from\n\n", o.conns, o.rounds, o.duration, o.rows)
+	fmt.Fprintf(out, "\n%s, %d connections, %d runs of %v per server and workload (medians), %d rows listed from\n\n", generator, o.conns, o.rounds, o.duration, o.rows)
 	fmt.Fprintln(out, "| workload | server | req/s | p50 | p99 | errors |")
 	fmt.Fprintln(out, "| --- | --- | ---: | ---: | ---: | ---: |")
 	var checks []string
