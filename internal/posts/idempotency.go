@@ -57,7 +57,7 @@ func (s *Server) createIdempotently(ctx context.Context, key string, params db.C
 	response := created(row)
 	body := encodePost(response.post)
 	err = q.SaveIdempotencyKey(ctx, db.SaveIdempotencyKeyParams{
-		Key: key, Fingerprint: fingerprint, StatusCode: int32(response.status), Response: body, TtlSeconds: s.idempotencyTTL.Seconds(),
+		Key: key, Fingerprint: fingerprint, StatusCode: int32(response.status), Response: body, TtlSeconds: idempotencyKeyTTL.Seconds(),
 	})
 	if err != nil {
 		return postResponse{}, fromDatabase(err, "save idempotency key")

@@ -34,27 +34,25 @@ type Database interface {
 // the spec happens before it is called, so the handlers only translate
 // between the API's models and the queries.
 type Server struct {
-	database       Database
-	queries        *db.Queries
-	ready          Pinger
-	cursors        cursorCodec
-	idempotencyTTL time.Duration
+	database Database
+	queries  *db.Queries
+	ready    Pinger
+	cursors  cursorCodec
 }
 
 var _ api.StrictServerInterface = (*Server)(nil)
 
-// IdempotencyKeyTTL is how long a create response is kept for retries.
-const IdempotencyKeyTTL = 24 * time.Hour
+// idempotencyKeyTTL is how long a create response is kept for retries.
+const idempotencyKeyTTL = 24 * time.Hour
 
 // NewServer returns the handlers on database. ready answers /readyz;
 // cursorSecret keys the pagination cursors.
 func NewServer(database Database, ready Pinger, cursorSecret string) *Server {
 	return &Server{
-		database:       database,
-		queries:        db.New(database),
-		ready:          ready,
-		cursors:        newCursorCodec(cursorSecret),
-		idempotencyTTL: IdempotencyKeyTTL,
+		database: database,
+		queries:  db.New(database),
+		ready:    ready,
+		cursors:  newCursorCodec(cursorSecret),
 	}
 }
 
