@@ -112,9 +112,10 @@ func connectionString(ctx context.Context, cfg config.Config, logOutput io.Write
 	return connString, stop, nil
 }
 
-// NewHandler is the service's HTTP handler on a database pool: the one
-// wiring that serve and the tests share. ready answers /readyz.
-func NewHandler(logger *slog.Logger, pool *pgxpool.Pool, ready posts.Pinger, cfg config.Config) (http.Handler, *posts.Server, error) {
+// newHandler wires the service's HTTP handler onto a database pool; ready
+// answers /readyz. The end-to-end tests run the whole program (Run), so
+// they go through this wiring too.
+func newHandler(logger *slog.Logger, pool *pgxpool.Pool, ready posts.Pinger, cfg config.Config) (http.Handler, *posts.Server, error) {
 	server := posts.NewServer(pool, ready, cfg.CursorSecret)
 	handler, err := httpapi.New(logger, server, httpapi.Options{
 		RequestTimeout:     cfg.RequestTimeout,
@@ -133,13 +134,9 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	if cfg.DatabaseURL == "" {
 		logger.Info("using the development database", "database", database.Redact(connString))
 	}
-	planCacheMode := cfg.DBPlanCacheMode
-	if planCacheMode == "auto" { // send nothing: the server's own setting stands
-		planCacheMode = ""
-	}
 	pool, err := database.NewPool(ctx, connString, database.PoolOptions{
 		MaxConns: cfg.DBMaxConns, MinConns: cfg.DBMinConns, ConnectTimeout: cfg.DBConnectTimeout,
-		PlanCacheMode: planCacheMode,
+		PlanCacheMode: cfg.DBPlanCacheMode,
 	})
 	if err != nil {
 		return err
@@ -147,7 +144,7 @@ func serve(ctx context.Context, cfg config.Config, logger *slog.Logger) error {
 	defer pool.Close()
 
 	ready := &readiness{pool: pool}
-	handler, postsServer, err := NewHandler(logger, pool, ready, cfg)
+	handler, postsServer, err := newHandler(logger, pool, ready, cfg)
 	if err != nil {
 		return err
 	}

@@ -45,7 +45,8 @@ type Config struct {
 	// each prepared query once: every query here is an index lookup whose
 	// generic plan is the right one, while the default mode (auto) would
 	// re-plan the page query on every call, because a LIMIT parameter makes
-	// the generic plan look expensive. "auto" restores PostgreSQL's choice.
+	// the generic plan look expensive. DB_PLAN_CACHE_MODE=auto gives "":
+	// nothing is sent, and the server's own setting stands.
 	DBPlanCacheMode string
 	// HTTP server timeouts: against slow clients (slowloris) and idle
 	// connections.
@@ -92,6 +93,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		CORSAllowedOrigins: r.list("CORS_ALLOWED_ORIGINS"),
 		DataDir:            r.string("DATA_DIR", ".data"),
 		DebugAddr:          r.string("DEBUG_ADDR", ""),
+	}
+	if cfg.DBPlanCacheMode == "auto" {
+		cfg.DBPlanCacheMode = ""
 	}
 	if cfg.DBMinConns > cfg.DBMaxConns {
 		r.errs = append(r.errs, fmt.Errorf("DB_MIN_CONNS=%d is more than DB_MAX_CONNS=%d", cfg.DBMinConns, cfg.DBMaxConns))
