@@ -171,7 +171,7 @@ func TestStacktapeConfigsHangTogether(t *testing.T) {
 			if stop := time.Duration(stopSeconds * float64(time.Second)); stop <= shutdown {
 				t.Errorf("stopTimeout %v is not longer than SHUTDOWN_TIMEOUT %v: ECS would kill in-flight requests", stop, shutdown)
 			}
-			if !strings.HasPrefix(env["DB_CONNECTION_STRING"], "$ResourceParam('mainDatabase', 'connectionString')") {
+			if !strings.HasPrefix(env["DB_CONNECTION_STRING"], "$ResourceParam('mainDatabase','connectionString')") {
 				t.Errorf("DB_CONNECTION_STRING %q; want the database's connectionString", env["DB_CONNECTION_STRING"])
 			}
 
