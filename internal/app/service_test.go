@@ -171,3 +171,29 @@ func TestHealthcheckCommand(t *testing.T) {
 		t.Error("posts healthcheck with no server: nil; want an error")
 	}
 }
+
+// HEAD works wherever GET does, with GET's headers and no body.
+func TestHEAD(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil)
+	post := mustCreate(t, s.Client, newPost("Headed", "ada@example.com", nil))
+	for path, want := range map[string]int{"/posts": 200, "/posts/" + post.Id.String(): 200, "/posts/not-a-uuid": 400, "/healthz": 200} {
+		resp, err := http.Head(s.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want || len(body) != 0 {
+			t.Errorf("HEAD %s: %d with %d body bytes; want %d and no body", path, resp.StatusCode, len(body), want)
+		}
+	}
+	resp, err := http.Head(s.URL + "/posts/" + post.Id.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("ETag") == "" || resp.Header.Get("Content-Type") != "application/json" {
+		t.Errorf("HEAD of a post: headers %v; want GET's, ETag included", resp.Header)
+	}
+}

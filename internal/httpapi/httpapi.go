@@ -61,7 +61,7 @@ func New(logger *slog.Logger, handlers api.StrictServerInterface, opts Options) 
 	}
 	e.Use(newRequestValidator(spec).middleware)
 
-	api.RegisterHandlers(e, api.NewStrictHandler(handlers, nil))
+	api.RegisterHandlers(withHEAD{e}, api.NewStrictHandler(handlers, nil))
 
 	e.GET("/openapi.yaml", func(c echo.Context) error {
 		return c.Blob(http.StatusOK, "application/yaml", specfile.OpenAPIYAML)
@@ -80,4 +80,13 @@ func New(logger *slog.Logger, handlers api.StrictServerInterface, opts Options) 
 	e.GET("/docs/", docs)
 	e.GET("/docs/*", docs)
 	return e, nil
+}
+
+// withHEAD registers every GET operation for HEAD too, as HTTP expects:
+// net/http sends the headers of the GET response and drops its body.
+type withHEAD struct{ *echo.Echo }
+
+func (r withHEAD) GET(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) *echo.Route {
+	r.Echo.HEAD(path, h, m...)
+	return r.Echo.GET(path, h, m...)
 }

@@ -51,6 +51,9 @@ func newRequestValidator(spec *openapi3.T) *requestValidator {
 		echoPath := strings.NewReplacer("{", ":", "}", "").Replace(path)
 		for method, op := range item.Operations() {
 			v.routes[method+" "+echoPath] = &routers.Route{Spec: spec, Path: path, PathItem: item, Method: method, Operation: op}
+			if method == http.MethodGet { // served for HEAD too (withHEAD)
+				v.routes[http.MethodHead+" "+echoPath] = v.routes[method+" "+echoPath]
+			}
 		}
 	}
 	return v
