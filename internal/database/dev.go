@@ -206,8 +206,8 @@ exec %[1]s -u %[2]s -- %[3]s "$@"
 	return dir, nil
 }
 
-// chownTree gives account the data and runtime folders, and lets it reach
-// them through dataDir.
+// chownTree gives account the folders dirs (created if missing) and all
+// they hold, and lets it reach them through dataDir.
 func chownTree(dataDir string, account *user.User, dirs ...string) error {
 	uid, _ := strconv.Atoi(account.Uid)
 	gid, _ := strconv.Atoi(account.Gid)

@@ -50,8 +50,8 @@ var statusOf = map[posts.Code]int{
 var echoDetails = map[int]string{
 	http.StatusNotFound:              "There is nothing at this path.",
 	http.StatusMethodNotAllowed:      "This method is not allowed on this path.",
-	http.StatusRequestEntityTooLarge: fmt.Sprintf("The body must be at most %d bytes.", maxBodyBytes),
-	http.StatusUnsupportedMediaType:  "The body must be application/json.",
+	http.StatusRequestEntityTooLarge: errBodyTooLarge.detail,
+	http.StatusUnsupportedMediaType:  errNotJSON.detail,
 	http.StatusBadRequest:            "The request is not valid.",
 }
 

@@ -23,6 +23,13 @@ import (
 // maxBodyBytes is the largest request body accepted (1 MiB).
 const maxBodyBytes = 1 << 20
 
+// The body problems the validator answers before any schema check.
+var (
+	errBodyTooLarge = &requestError{status: http.StatusRequestEntityTooLarge, detail: fmt.Sprintf("The body must be at most %d bytes.", maxBodyBytes)}
+	errNotJSON      = &requestError{status: http.StatusUnsupportedMediaType, detail: "The body must be application/json."}
+	errNoBody       = &requestError{status: http.StatusBadRequest, detail: "A JSON body is required."}
+)
+
 // requestValidator checks every request against the OpenAPI spec before a
 // handler sees it, so that the spec is the one place where the rules live.
 // Routing is Echo's: its route template (c.Path) finds the operation in a
@@ -91,8 +98,11 @@ func (v *requestValidator) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			req.Body = body
 		}
 
-		pathParams := make(map[string]string, len(c.ParamNames()))
+		var pathParams map[string]string // nil for routes without any
 		for i, name := range c.ParamNames() {
+			if pathParams == nil {
+				pathParams = make(map[string]string, len(c.ParamNames()))
+			}
 			pathParams[name] = c.ParamValues()[i]
 		}
 		input := &openapi3filter.RequestValidationInput{Request: req, PathParams: pathParams, Route: route, Options: v.options}
@@ -121,28 +131,28 @@ func (b validatedBody) ValidatedValue() any { return b.value }
 // (415), encoding and syntax (400), and finally its schema (problems).
 func (v *requestValidator) checkBody(req *http.Request, spec *openapi3.RequestBody) (io.ReadCloser, []api.ProblemError, error) {
 	if req.ContentLength > maxBodyBytes {
-		return nil, nil, &requestError{status: http.StatusRequestEntityTooLarge, detail: echoDetails[http.StatusRequestEntityTooLarge]}
+		return nil, nil, errBodyTooLarge
 	}
 	raw, err := io.ReadAll(io.LimitReader(req.Body, maxBodyBytes+1))
 	if err != nil {
 		return nil, nil, &requestError{status: http.StatusBadRequest, detail: "The body could not be read."}
 	}
 	if len(raw) > maxBodyBytes {
-		return nil, nil, &requestError{status: http.StatusRequestEntityTooLarge, detail: echoDetails[http.StatusRequestEntityTooLarge]}
+		return nil, nil, errBodyTooLarge
 	}
 	if len(raw) == 0 && req.Header.Get("Content-Type") == "" {
 		if spec.Required {
-			return nil, nil, &requestError{status: http.StatusBadRequest, detail: "A JSON body is required."}
+			return nil, nil, errNoBody
 		}
 		return io.NopCloser(bytes.NewReader(nil)), nil, nil
 	}
 	mediaType, _, err := mime.ParseMediaType(req.Header.Get("Content-Type"))
 	content := spec.Content.Get(mediaType)
 	if err != nil || content == nil {
-		return nil, nil, &requestError{status: http.StatusUnsupportedMediaType, detail: echoDetails[http.StatusUnsupportedMediaType]}
+		return nil, nil, errNotJSON
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil, nil, &requestError{status: http.StatusBadRequest, detail: "A JSON body is required."}
+		return nil, nil, errNoBody
 	}
 	if !utf8.Valid(raw) {
 		return nil, nil, &requestError{status: http.StatusBadRequest, detail: "The body is not valid UTF-8."}
