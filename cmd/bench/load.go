@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -22,8 +21,8 @@ type result struct {
 
 func (r result) throughput() float64 { return float64(r.requests) / r.elapsed.Seconds() }
 
-// request builds the n-th request of a run.
-type request func(n int64) (method, path string, body []byte)
+// request builds the next request of a run.
+type request func() (method, path string, body []byte)
 
 // drive keeps conns requests in flight (closed loop) for d and measures
 // every response. A response that is not 2xx, or no response, is an error.
@@ -35,7 +34,6 @@ func drive(ctx context.Context, baseURL string, conns int, d time.Duration, next
 	ctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 
-	var counter atomic.Int64
 	latencies := make([][]time.Duration, conns)
 	errs := make([]int, conns)
 	var wg sync.WaitGroup
@@ -44,7 +42,7 @@ func drive(ctx context.Context, baseURL string, conns int, d time.Duration, next
 		latencies[w] = make([]time.Duration, 0, 1<<14)
 		wg.Go(func() {
 			for ctx.Err() == nil {
-				method, path, body := next(counter.Add(1))
+				method, path, body := next()
 				req, _ := http.NewRequest(method, baseURL+path, bytes.NewReader(body))
 				if body != nil {
 					req.Header.Set("Content-Type", "application/json")

@@ -92,10 +92,8 @@ func startOurs(ctx context.Context, bin, adminURL, dbName string, rows int) (*se
 	if err != nil {
 		return nil, err
 	}
-	migrate := exec.Command(bin, "migrate", "up")
-	migrate.Env = append(os.Environ(), "DB_CONNECTION_STRING="+dbURL)
-	if out, err := migrate.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("migrate: %v\n%s", err, out)
+	if err := database.MigrateUp(dbURL); err != nil {
+		return nil, err
 	}
 	if err := seed(ctx, dbURL, rows, true); err != nil {
 		return nil, err
@@ -148,10 +146,10 @@ func sideBySide(ctx context.Context, o options, adminURL, oursBin, baselineBin s
 		path string
 		lua  func() string
 	}{
-		{"create", func(int64) (string, string, []byte) {
+		{"create", func() (string, string, []byte) {
 			return "POST", "/posts", fmt.Appendf(nil, `{"title": "bench %d-%d", "content": "A post written by the benchmark.", "authorEmail": "bench@example.com"}`, run, created.Add(1))
 		}, "/posts", func() string { return createScript(fmt.Sprintf("%d-%d", run, runs.Add(1))) }},
-		{"list", func(int64) (string, string, []byte) { return "GET", "/posts?limit=20", nil }, "/posts?limit=20", func() string { return "" }},
+		{"list", func() (string, string, []byte) { return "GET", "/posts?limit=20", nil }, "/posts?limit=20", func() string { return "" }},
 	}
 	load := func(s *server, w int, d time.Duration) (result, error) {
 		if useWrk {

@@ -110,20 +110,11 @@ func buildBaseline(src, dir string) (string, error) {
 	return bin, nil
 }
 
-// createDatabase makes a fresh database on the server at adminURL.
+// createDatabase makes a fresh database on the server at adminURL, dropping
+// one left by an earlier run.
 func createDatabase(ctx context.Context, adminURL, name string) (string, error) {
-	conn, err := pgx.Connect(ctx, adminURL)
-	if err != nil {
-		return "", err
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
-		return "", err
-	}
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		return "", err
-	}
-	return database.WithDatabase(adminURL, name)
+	dropDatabase(ctx, adminURL, name)
+	return database.EnsureDatabase(ctx, adminURL, name)
 }
 
 func dropDatabase(ctx context.Context, adminURL, name string) {
