@@ -46,7 +46,7 @@ func New(logger *slog.Logger, handlers api.StrictServerInterface, opts Options) 
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = handleError(logger)
-	e.Use(withRequestID, withAccessLog(logger), withRecover(logger), withSecurityHeaders)
+	e.Use(withCoalescedWrites, withRequestID, withAccessLog(logger), withRecover(logger), withSecurityHeaders)
 	if len(opts.CORSAllowedOrigins) > 0 {
 		e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
 			AllowOrigins:  opts.CORSAllowedOrigins,
