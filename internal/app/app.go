@@ -62,7 +62,9 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			debug.SetGCPercent(400)
 			debug.SetMemoryLimit(128 << 20)
 		}
-		return serve(ctx, cfg, newLogger(cfg, stdout))
+		out := newLogOutput(stdout)
+		defer out.Close()
+		return serve(ctx, cfg, slog.New(flushingHandler{newLogger(cfg, out).Handler(), out}))
 	case "migrate":
 		connString, stop, err := connectionString(ctx, cfg, stderr)
 		if err != nil {

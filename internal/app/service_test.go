@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/posts-api/posts/internal/app"
 )
@@ -114,16 +115,19 @@ func TestRequestLogsAndHeaders(t *testing.T) {
 		t.Errorf("Server header %q; want none", got)
 	}
 
+	// Request lines are written out in batches, at least every 100 ms.
 	var line map[string]any
-	for _, l := range strings.Split(s.Logs.String(), "\n") {
-		if strings.Contains(l, "trace-me-123") {
-			if err := json.Unmarshal([]byte(l), &line); err != nil {
-				t.Fatalf("log line %q is not JSON: %v", l, err)
+	for deadline := time.Now().Add(2 * time.Second); line == nil && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for _, l := range strings.Split(s.Logs.String(), "\n") {
+			if strings.Contains(l, "trace-me-123") {
+				if err := json.Unmarshal([]byte(l), &line); err != nil {
+					t.Fatalf("log line %q is not JSON: %v", l, err)
+				}
 			}
 		}
 	}
 	if line == nil {
-		t.Fatalf("no log line with the request id; logs:\n%s", s.Logs)
+		t.Fatalf("no log line with the request id within 2s; logs:\n%s", s.Logs)
 	}
 	for key, want := range map[string]any{"msg": "request", "method": "GET", "route": "/posts", "status": float64(200)} {
 		if line[key] != want {
