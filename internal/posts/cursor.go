@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
+	"hash"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,7 +21,7 @@ import (
 // so that a cursor which was cut, edited or made up is rejected instead of
 // silently paging from somewhere else.
 type cursorCodec struct {
-	key []byte
+	macs *sync.Pool // of hash.Hash: HMAC-SHA256 keyed once, not per page
 }
 
 const (
@@ -31,7 +33,8 @@ const (
 var errBadCursor = Errorf(Invalid, "The cursor is not valid: pass the nextCursor of a previous page unchanged.")
 
 func newCursorCodec(secret string) cursorCodec {
-	return cursorCodec{key: []byte(secret)}
+	key := []byte(secret)
+	return cursorCodec{macs: &sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
 }
 
 type position struct {
@@ -51,7 +54,8 @@ func (c cursorCodec) encode(p position) string {
 	buf[0] = cursorVersion
 	binary.BigEndian.PutUint64(buf[1:9], uint64(p.createdAt.UnixMicro()))
 	copy(buf[9:25], p.id[:])
-	copy(buf[25:], c.mac(buf[:25]))
+	var mac [sha256.Size]byte
+	copy(buf[25:], c.mac(mac[:0], buf[:25]))
 	return base64.RawURLEncoding.EncodeToString(buf[:])
 }
 
@@ -61,7 +65,8 @@ func (c cursorCodec) decode(s string) (position, error) {
 	}
 	var buf [cursorSize]byte
 	n, err := base64.RawURLEncoding.Strict().Decode(buf[:], []byte(s))
-	if err != nil || n != cursorSize || buf[0] != cursorVersion || !hmac.Equal(buf[25:], c.mac(buf[:25])) {
+	var mac [sha256.Size]byte
+	if err != nil || n != cursorSize || buf[0] != cursorVersion || !hmac.Equal(buf[25:], c.mac(mac[:0], buf[:25])) {
 		return position{}, errBadCursor
 	}
 	id, err := uuid.FromBytes(buf[9:25])
@@ -71,10 +76,13 @@ func (c cursorCodec) decode(s string) (position, error) {
 	return position{createdAt: time.UnixMicro(int64(binary.BigEndian.Uint64(buf[1:9]))).UTC(), id: id}, nil
 }
 
-func (c cursorCodec) mac(payload []byte) []byte {
-	h := hmac.New(sha256.New, c.key)
+// mac appends the cursor's MAC of payload to dst.
+func (c cursorCodec) mac(dst, payload []byte) []byte {
+	h := c.macs.Get().(hash.Hash)
+	defer c.macs.Put(h)
+	h.Reset()
 	h.Write(payload)
-	return h.Sum(nil)[:cursorMACSize]
+	return h.Sum(dst)[:len(dst)+cursorMACSize]
 }
 
 // CursorAfter returns the cursor of the page that follows the post at

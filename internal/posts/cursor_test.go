@@ -1,10 +1,12 @@
 package posts
 
 import (
+	"net/url"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 func TestCursorRoundTrip(t *testing.T) {
@@ -55,4 +57,21 @@ func FuzzCursorDecode(f *testing.F) {
 			t.Errorf("decode(%q) succeeded but encodes back to %q", s, again)
 		}
 	})
+}
+
+// The Link header's query must read as url.Values would write it.
+func TestNextPageLinkEncodesItsQuery(t *testing.T) {
+	cursor := newCursorCodec("secret").encode(firstPage)
+	for _, email := range []string{"", "ada@example.com", "o'hara+tag@example.co.uk", "a&b=c@example.com"} {
+		q := url.Values{"limit": {"20"}, "cursor": {cursor}}
+		var authorEmail *openapi_types.Email
+		if email != "" {
+			q.Set("authorEmail", email)
+			authorEmail = (*openapi_types.Email)(&email)
+		}
+		want := "</posts?" + q.Encode() + `>; rel="next"`
+		if got := nextPageLink(20, cursor, authorEmail); got != want {
+			t.Errorf("nextPageLink(20, cursor, %q):\n got %s\nwant %s", email, got, want)
+		}
+	}
 }

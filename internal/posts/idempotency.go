@@ -78,7 +78,7 @@ func replay(stored db.IdempotencyKey) (postResponse, error) {
 	return postResponse{
 		status:   int(stored.StatusCode),
 		etag:     etag(1), // a post is created at version 1
-		location: "/posts/" + post.ID,
+		location: "/posts/" + post.ID.String(),
 		raw:      stored.Response,
 	}, nil
 }

@@ -3,6 +3,8 @@ package posts
 import (
 	"time"
 	"unicode/utf8"
+
+	"github.com/google/uuid"
 )
 
 // The hot responses (a page, a post) are written by hand-rolled appenders:
@@ -44,7 +46,7 @@ func appendPostObject(dst []byte, p postJSON) []byte {
 	dst = append(dst, `,"createdAt":`...)
 	dst = appendTime(dst, p.CreatedAt)
 	dst = append(dst, `,"id":`...)
-	dst = appendString(dst, p.ID)
+	dst = appendUUID(dst, p.ID)
 	dst = append(dst, `,"title":`...)
 	dst = appendString(dst, p.Title)
 	dst = append(dst, `,"updatedAt":`...)
@@ -61,6 +63,19 @@ func appendTime(dst []byte, t time.Time) []byte {
 }
 
 const hexDigits = "0123456789abcdef"
+
+// appendUUID writes id as uuid.UUID.MarshalText does, quoted: 8-4-4-4-12
+// lower-case hex digits.
+func appendUUID(dst []byte, id uuid.UUID) []byte {
+	dst = append(dst, '"')
+	for i, b := range id {
+		if i == 4 || i == 6 || i == 8 || i == 10 {
+			dst = append(dst, '-')
+		}
+		dst = append(dst, hexDigits[b>>4], hexDigits[b&0xF])
+	}
+	return append(dst, '"')
+}
 
 // appendString writes s as a JSON string the way encoding/json does with
 // HTML escaping on: <, > and & as \u00XX, invalid UTF-8 as \ufffd, and

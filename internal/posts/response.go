@@ -20,7 +20,7 @@ type postJSON struct {
 	AuthorEmail string    `json:"authorEmail"`
 	Content     *string   `json:"content"`
 	CreatedAt   time.Time `json:"createdAt"`
-	ID          string    `json:"id"`
+	ID          uuid.UUID `json:"id"`
 	Title       string    `json:"title"`
 	UpdatedAt   time.Time `json:"updatedAt"`
 }
@@ -36,7 +36,7 @@ func toJSON(p db.Post) postJSON {
 		AuthorEmail: p.AuthorEmail,
 		Content:     p.Content,
 		CreatedAt:   p.CreatedAt.UTC(),
-		ID:          uuid.UUID(p.ID.Bytes).String(),
+		ID:          p.ID.Bytes,
 		Title:       p.Title,
 		UpdatedAt:   p.UpdatedAt.UTC(),
 	}

@@ -101,12 +101,15 @@ func (s *Server) ListPosts(ctx context.Context, req api.ListPostsRequestObject) 
 	return resp, nil
 }
 
+// nextPageLink is the Link header of a page that has a next one. Its query
+// is what url.Values.Encode writes (keys sorted), without building a map
+// per page; a cursor is base64url, which needs no escaping.
 func nextPageLink(limit int, cursor string, authorEmail *openapi_types.Email) string {
-	q := url.Values{"limit": {strconv.Itoa(limit)}, "cursor": {cursor}}
+	link := "</posts?"
 	if authorEmail != nil {
-		q.Set("authorEmail", string(*authorEmail))
+		link += "authorEmail=" + url.QueryEscape(string(*authorEmail)) + "&"
 	}
-	return "</posts?" + q.Encode() + `>; rel="next"`
+	return link + "cursor=" + cursor + "&limit=" + strconv.Itoa(limit) + `>; rel="next"`
 }
 
 func (s *Server) CreatePost(ctx context.Context, req api.CreatePostRequestObject) (api.CreatePostResponseObject, error) {
