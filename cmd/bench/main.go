@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -47,7 +48,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.conns, "conns", 32, "connections kept busy")
 	fs.IntVar(&o.rows, "rows", 100_000, "rows in the table for the list runs")
 	fs.StringVar(&o.baseline, "baseline", "../shared/bench/baseline-server", "source of the baseline server")
-	fs.StringVar(&o.load, "load", "go", "load generator: go (built in), wrk (Debian's package), or auto (wrk when installed)")
+	fs.StringVar(&o.load, "load", "auto", "load generator: wrk (Debian's package), go (built in), or auto (wrk when installed, else go)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -86,6 +87,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 
 const cursorSecret = "bench"
 
+// baselinePoolSize is the baseline's pool_max_conns, as its README runs it.
+const baselinePoolSize = 16
+
 // startOurs migrates a fresh database, seeds it and starts the service on it.
 func startOurs(ctx context.Context, bin, adminURL, dbName string, rows int) (*server, error) {
 	dbURL, err := createDatabase(ctx, adminURL, dbName)
@@ -98,8 +102,13 @@ func startOurs(ctx context.Context, bin, adminURL, dbName string, rows int) (*se
 	if err := seed(ctx, dbURL, rows, true); err != nil {
 		return nil, err
 	}
-	return startServer("posts", bin, []string{"serve"},
-		[]string{"DB_CONNECTION_STRING=" + dbURL, "CURSOR_SECRET=" + cursorSecret, "LOG_FORMAT=json"}, "/readyz", dbURL)
+	env := []string{"DB_CONNECTION_STRING=" + dbURL, "CURSOR_SECRET=" + cursorSecret, "LOG_FORMAT=json"}
+	if os.Getenv("DB_MAX_CONNS") == "" {
+		// The baseline's pool size (pool_max_conns=16, as its README runs
+		// it): both servers get the same number of database connections.
+		env = append(env, "DB_MAX_CONNS="+strconv.Itoa(baselinePoolSize))
+	}
+	return startServer("posts", bin, []string{"serve"}, env, "/readyz", dbURL)
 }
 
 func sideBySide(ctx context.Context, o options, adminURL, oursBin, baselineBin string, out io.Writer) error {
@@ -119,7 +128,7 @@ func sideBySide(ctx context.Context, o options, adminURL, oursBin, baselineBin s
 	if strings.Contains(baseURL, "?") {
 		sep = "&"
 	}
-	baseline, err := startServer("baseline", baselineBin, nil, []string{"DB_CONNECTION_STRING=" + baseURL + sep + "pool_max_conns=16"}, "/posts", baseURL)
+	baseline, err := startServer("baseline", baselineBin, nil, []string{"DB_CONNECTION_STRING=" + baseURL + sep + "pool_max_conns=" + strconv.Itoa(baselinePoolSize)}, "/posts", baseURL)
 	if err != nil {
 		return err
 	}
@@ -187,7 +196,12 @@ func sideBySide(ctx context.Context, o options, adminURL, oursBin, baselineBin s
 		}
 	}
 
-	fmt.Fprintf(out, "\n%s, %d connections, %d runs of %v per server and workload (medians), %d rows listed from\n\n", generator, o.conns, o.rounds, o.duration, o.rows)
+	pool := os.Getenv("DB_MAX_CONNS")
+	if pool == "" {
+		pool = strconv.Itoa(baselinePoolSize)
+	}
+	fmt.Fprintf(out, "\n%s, %d connections, %d runs of %v per server and workload (medians), %d rows listed from; database pool: posts %s, baseline %d\n\n",
+		generator, o.conns, o.rounds, o.duration, o.rows, pool, baselinePoolSize)
 	fmt.Fprintln(out, "| workload | server | req/s | p50 | p99 | errors |")
 	fmt.Fprintln(out, "| --- | --- | ---: | ---: | ---: | ---: |")
 	var checks []string
