@@ -27,7 +27,7 @@ SELECT key, fingerprint, status_code, response, created_at, expires_at FROM idem
 WHERE key = $1 AND expires_at > now()
 `
 
-func (q *Queries) GetIdempotencyKey(ctx context.Context, key string) (IdempotencyKey, error) {
+func (q *Queries) GetIdempotencyKey(ctx context.Context, key string) (*IdempotencyKey, error) {
 	row := q.db.QueryRow(ctx, getIdempotencyKey, key)
 	var i IdempotencyKey
 	err := row.Scan(
@@ -38,7 +38,7 @@ func (q *Queries) GetIdempotencyKey(ctx context.Context, key string) (Idempotenc
 		&i.CreatedAt,
 		&i.ExpiresAt,
 	)
-	return i, err
+	return &i, err
 }
 
 const saveIdempotencyKey = `-- name: SaveIdempotencyKey :exec

@@ -25,7 +25,7 @@ type CreatePostParams struct {
 	AuthorEmail string
 }
 
-func (q *Queries) CreatePost(ctx context.Context, arg CreatePostParams) (Post, error) {
+func (q *Queries) CreatePost(ctx context.Context, arg CreatePostParams) (*Post, error) {
 	row := q.db.QueryRow(ctx, createPost,
 		arg.ID,
 		arg.Title,
@@ -42,7 +42,7 @@ func (q *Queries) CreatePost(ctx context.Context, arg CreatePostParams) (Post, e
 		&i.UpdatedAt,
 		&i.Version,
 	)
-	return i, err
+	return &i, err
 }
 
 const deletePost = `-- name: DeletePost :execrows
@@ -71,7 +71,7 @@ SELECT id, title, content, author_email, created_at, updated_at, version FROM po
 WHERE id = $1
 `
 
-func (q *Queries) GetPost(ctx context.Context, id pgtype.UUID) (Post, error) {
+func (q *Queries) GetPost(ctx context.Context, id pgtype.UUID) (*Post, error) {
 	row := q.db.QueryRow(ctx, getPost, id)
 	var i Post
 	err := row.Scan(
@@ -83,7 +83,7 @@ func (q *Queries) GetPost(ctx context.Context, id pgtype.UUID) (Post, error) {
 		&i.UpdatedAt,
 		&i.Version,
 	)
-	return i, err
+	return &i, err
 }
 
 const listPosts = `-- name: ListPosts :many
@@ -102,13 +102,13 @@ type ListPostsParams struct {
 // Keyset pagination: the page strictly after (after_created_at, after_id),
 // newest first. The first page passes a position after every post, so that
 // each page is one range scan of posts_created_at_id_idx.
-func (q *Queries) ListPosts(ctx context.Context, arg ListPostsParams) ([]Post, error) {
+func (q *Queries) ListPosts(ctx context.Context, arg ListPostsParams) ([]*Post, error) {
 	rows, err := q.db.Query(ctx, listPosts, arg.AfterCreatedAt, arg.AfterID, arg.RowLimit)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	items := []Post{}
+	items := []*Post{}
 	for rows.Next() {
 		var i Post
 		if err := rows.Scan(
@@ -122,7 +122,7 @@ func (q *Queries) ListPosts(ctx context.Context, arg ListPostsParams) ([]Post, e
 		); err != nil {
 			return nil, err
 		}
-		items = append(items, i)
+		items = append(items, &i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -146,7 +146,7 @@ type ListPostsByAuthorParams struct {
 }
 
 // As ListPosts, for one author: one range scan of posts_author_email_created_at_id_idx.
-func (q *Queries) ListPostsByAuthor(ctx context.Context, arg ListPostsByAuthorParams) ([]Post, error) {
+func (q *Queries) ListPostsByAuthor(ctx context.Context, arg ListPostsByAuthorParams) ([]*Post, error) {
 	rows, err := q.db.Query(ctx, listPostsByAuthor,
 		arg.AuthorEmail,
 		arg.AfterCreatedAt,
@@ -157,7 +157,7 @@ func (q *Queries) ListPostsByAuthor(ctx context.Context, arg ListPostsByAuthorPa
 		return nil, err
 	}
 	defer rows.Close()
-	items := []Post{}
+	items := []*Post{}
 	for rows.Next() {
 		var i Post
 		if err := rows.Scan(
@@ -171,7 +171,7 @@ func (q *Queries) ListPostsByAuthor(ctx context.Context, arg ListPostsByAuthorPa
 		); err != nil {
 			return nil, err
 		}
-		items = append(items, i)
+		items = append(items, &i)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -215,7 +215,7 @@ type UpdatePostParams struct {
 // of versions is updated (If-Match); no row then means "gone or changed".
 // Every new value is computed from the row being updated (not from a
 // snapshot), so that concurrent updates of different fields both survive.
-func (q *Queries) UpdatePost(ctx context.Context, arg UpdatePostParams) (Post, error) {
+func (q *Queries) UpdatePost(ctx context.Context, arg UpdatePostParams) (*Post, error) {
 	row := q.db.QueryRow(ctx, updatePost,
 		arg.Title,
 		arg.SetContent,
@@ -235,5 +235,5 @@ func (q *Queries) UpdatePost(ctx context.Context, arg UpdatePostParams) (Post, e
 		&i.UpdatedAt,
 		&i.Version,
 	)
-	return i, err
+	return &i, err
 }

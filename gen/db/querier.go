@@ -11,18 +11,18 @@ import (
 )
 
 type Querier interface {
-	CreatePost(ctx context.Context, arg CreatePostParams) (Post, error)
+	CreatePost(ctx context.Context, arg CreatePostParams) (*Post, error)
 	DeleteExpiredIdempotencyKeys(ctx context.Context) (int64, error)
 	// With check_version, only a post whose version is one of versions (If-Match).
 	DeletePost(ctx context.Context, arg DeletePostParams) (int64, error)
-	GetIdempotencyKey(ctx context.Context, key string) (IdempotencyKey, error)
-	GetPost(ctx context.Context, id pgtype.UUID) (Post, error)
+	GetIdempotencyKey(ctx context.Context, key string) (*IdempotencyKey, error)
+	GetPost(ctx context.Context, id pgtype.UUID) (*Post, error)
 	// Keyset pagination: the page strictly after (after_created_at, after_id),
 	// newest first. The first page passes a position after every post, so that
 	// each page is one range scan of posts_created_at_id_idx.
-	ListPosts(ctx context.Context, arg ListPostsParams) ([]Post, error)
+	ListPosts(ctx context.Context, arg ListPostsParams) ([]*Post, error)
 	// As ListPosts, for one author: one range scan of posts_author_email_created_at_id_idx.
-	ListPostsByAuthor(ctx context.Context, arg ListPostsByAuthorParams) ([]Post, error)
+	ListPostsByAuthor(ctx context.Context, arg ListPostsByAuthorParams) ([]*Post, error)
 	// An expired row with the same key may still be there: it is replaced.
 	SaveIdempotencyKey(ctx context.Context, arg SaveIdempotencyKeyParams) error
 	// Held until the transaction ends: a second request with the same key finds
@@ -34,7 +34,7 @@ type Querier interface {
 	// of versions is updated (If-Match); no row then means "gone or changed".
 	// Every new value is computed from the row being updated (not from a
 	// snapshot), so that concurrent updates of different fields both survive.
-	UpdatePost(ctx context.Context, arg UpdatePostParams) (Post, error)
+	UpdatePost(ctx context.Context, arg UpdatePostParams) (*Post, error)
 }
 
 var _ Querier = (*Queries)(nil)

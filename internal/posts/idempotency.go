@@ -70,7 +70,7 @@ func (s *Server) createIdempotently(ctx context.Context, key string, params db.C
 
 // replay rebuilds the original response from what was stored: the same
 // status and body, and the Location and ETag that the original carried.
-func replay(stored db.IdempotencyKey) (postResponse, error) {
+func replay(stored *db.IdempotencyKey) (postResponse, error) {
 	var post postJSON
 	if err := json.Unmarshal(stored.Response, &post); err != nil {
 		return postResponse{}, &Error{Code: Internal, Message: "An unexpected error occurred.", Err: err}

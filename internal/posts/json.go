@@ -5,6 +5,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/uuid"
+
+	"github.com/posts-api/posts/gen/db"
 )
 
 // The hot responses (a page, a post) are written by hand-rolled appenders:
@@ -13,19 +15,20 @@ import (
 // writes for the same structs (TestPostJSONMatchesTheModel,
 // FuzzAppendString), field order, HTML escaping and trailing newline included.
 
-func appendPage(dst []byte, p pageJSON) []byte {
+// appendPage writes api.PostPage{Items: rows, NextCursor: nextCursor}.
+func appendPage(dst []byte, rows []*db.Post, nextCursor *string) []byte {
 	dst = append(dst, `{"items":[`...)
-	for i, item := range p.Items {
+	for i, row := range rows {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendPostObject(dst, item)
+		dst = appendPostObject(dst, toJSON(row))
 	}
 	dst = append(dst, `],"nextCursor":`...)
-	if p.NextCursor == nil {
+	if nextCursor == nil {
 		dst = append(dst, "null"...)
 	} else {
-		dst = appendString(dst, *p.NextCursor)
+		dst = appendString(dst, *nextCursor)
 	}
 	return append(dst, "}\n"...)
 }

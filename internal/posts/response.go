@@ -25,13 +25,7 @@ type postJSON struct {
 	UpdatedAt   time.Time `json:"updatedAt"`
 }
 
-// pageJSON is api.PostPage, likewise.
-type pageJSON struct {
-	Items      []postJSON `json:"items"`
-	NextCursor *string    `json:"nextCursor"`
-}
-
-func toJSON(p db.Post) postJSON {
+func toJSON(p *db.Post) postJSON {
 	return postJSON{
 		AuthorEmail: p.AuthorEmail,
 		Content:     p.Content,
@@ -74,18 +68,19 @@ func (r postResponse) write(w http.ResponseWriter) error {
 	return writeBody(w, r.status, *buf)
 }
 
-func withETag(row db.Post) postResponse {
+func withETag(row *db.Post) postResponse {
 	return postResponse{status: http.StatusOK, etag: etag(row.Version), post: toJSON(row)}
 }
 
-func created(row db.Post) postResponse {
+func created(row *db.Post) postResponse {
 	return postResponse{status: http.StatusCreated, etag: etag(row.Version), location: "/posts/" + uuid.UUID(row.ID.Bytes).String(), post: toJSON(row)}
 }
 
 // pageResponse is the answer to GET /posts.
 type pageResponse struct {
-	link string
-	page pageJSON
+	link       string
+	rows       []*db.Post // written as api.PostPage's items
+	nextCursor *string
 }
 
 func (r pageResponse) VisitListPostsResponse(w http.ResponseWriter) error {
@@ -94,7 +89,7 @@ func (r pageResponse) VisitListPostsResponse(w http.ResponseWriter) error {
 	}
 	buf := getBuffer()
 	defer putBuffer(buf)
-	*buf = appendPage(*buf, r.page)
+	*buf = appendPage(*buf, r.rows, r.nextCursor)
 	return writeBody(w, http.StatusOK, *buf)
 }
 

@@ -31,18 +31,18 @@ func TestPostJSONMatchesTheModel(t *testing.T) {
 			model.Content.Set(*row.Content)
 		}
 		want := encode(t, model)
-		if got := appendPost(nil, toJSON(row)); !bytes.Equal(got, want) {
+		if got := appendPost(nil, toJSON(&row)); !bytes.Equal(got, want) {
 			t.Errorf("post:\n got %s\nwant %s", got, want)
 		}
 
 		next := "cursor"
 		wantPage := encode(t, api.PostPage{Items: []api.Post{model, model}, NextCursor: nullable.NewNullableWithValue(next)})
-		if got := appendPage(nil, pageJSON{Items: []postJSON{toJSON(row), toJSON(row)}, NextCursor: &next}); !bytes.Equal(got, wantPage) {
+		if got := appendPage(nil, []*db.Post{&row, &row}, &next); !bytes.Equal(got, wantPage) {
 			t.Errorf("page:\n got %s\nwant %s", got, wantPage)
 		}
 	}
 	emptyWant := encode(t, api.PostPage{Items: []api.Post{}, NextCursor: nullable.NewNullNullable[string]()})
-	if got := appendPage(nil, pageJSON{Items: []postJSON{}}); !bytes.Equal(got, emptyWant) {
+	if got := appendPage(nil, []*db.Post{}, nil); !bytes.Equal(got, emptyWant) {
 		t.Errorf("empty page:\n got %s\nwant %s", got, emptyWant)
 	}
 }

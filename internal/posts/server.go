@@ -71,7 +71,7 @@ func (s *Server) ListPosts(ctx context.Context, req api.ListPostsRequestObject) 
 		}
 	}
 	// One row more than the page tells whether there is a next page.
-	var rows []db.Post
+	var rows []*db.Post
 	var err error
 	if req.Params.AuthorEmail != nil {
 		rows, err = s.queries.ListPostsByAuthor(ctx, db.ListPostsByAuthorParams{
@@ -86,17 +86,13 @@ func (s *Server) ListPosts(ctx context.Context, req api.ListPostsRequestObject) 
 		return nil, fromDatabase(err, "list posts")
 	}
 
-	var resp pageResponse
+	resp := pageResponse{rows: rows}
 	if len(rows) > limit {
-		rows = rows[:limit]
-		last := rows[len(rows)-1]
+		resp.rows = rows[:limit]
+		last := resp.rows[limit-1]
 		next := s.cursors.encode(position{createdAt: last.CreatedAt, id: last.ID.Bytes})
-		resp.page.NextCursor = &next
+		resp.nextCursor = &next
 		resp.link = nextPageLink(limit, next, req.Params.AuthorEmail)
-	}
-	resp.page.Items = make([]postJSON, len(rows))
-	for i, row := range rows {
-		resp.page.Items[i] = toJSON(row)
 	}
 	return resp, nil
 }
