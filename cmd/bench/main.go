@@ -184,6 +184,9 @@ func sideBySide(ctx context.Context, o options, adminURL, oursBin, baselineBin s
 		}
 		for i, w := range workloads {
 			for _, s := range order {
+				if err := settle(ctx, s.dbURL); err != nil {
+					return err
+				}
 				r, err := load(s, i, o.duration)
 				if err != nil {
 					return err

@@ -154,4 +154,21 @@ func seed(ctx context.Context, dbURL string, n int, ours bool) error {
 	return err
 }
 
+// settle vacuums the server's table and checkpoints, so that every run
+// starts from the same state: no autovacuum of the previous run's rows and
+// no checkpoint (with the full-page WAL writes that follow one) lands in
+// the middle of one server's run and not the other's.
+func settle(ctx context.Context, dbURL string) error {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "VACUUM posts"); err != nil {
+		return err
+	}
+	_, err = conn.Exec(ctx, "CHECKPOINT")
+	return err
+}
+
 var errRunFailed = errors.New("a run had errors")
