@@ -133,7 +133,7 @@ func (v *requestValidator) checkBody(req *http.Request, spec *openapi3.RequestBo
 	if req.ContentLength > maxBodyBytes {
 		return nil, nil, errBodyTooLarge
 	}
-	raw, err := io.ReadAll(io.LimitReader(req.Body, maxBodyBytes+1))
+	raw, err := readBody(req.Body, req.ContentLength)
 	if err != nil {
 		return nil, nil, &requestError{status: http.StatusBadRequest, detail: "The body could not be read."}
 	}
@@ -174,23 +174,32 @@ func (v *requestValidator) checkBody(req *http.Request, spec *openapi3.RequestBo
 	return validatedBody{Reader: bytes.NewReader(raw), value: value}, problems, nil
 }
 
+// readBody reads at most maxBodyBytes+1 bytes of body; a Content-Length
+// (which net/http holds the body to) sizes the buffer in one allocation.
+func readBody(body io.Reader, contentLength int64) ([]byte, error) {
+	if contentLength <= 0 || contentLength > maxBodyBytes {
+		return io.ReadAll(io.LimitReader(body, maxBodyBytes+1))
+	}
+	raw := make([]byte, contentLength)
+	n, err := io.ReadFull(body, raw)
+	return raw[:n], err
+}
+
 // decodeJSON decodes exactly one JSON value, with an error fit for a client.
 func decodeJSON(raw []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
 	var value any
-	err := dec.Decode(&value)
+	err := json.Unmarshal(raw, &value)
 	if err == nil {
-		if _, tokErr := dec.Token(); tokErr != io.EOF {
-			return nil, errors.New("The body is not valid JSON: it holds more than one value.")
-		}
 		return value, nil
 	}
 	var syntaxErr *json.SyntaxError
 	switch {
+	case errors.As(err, &syntaxErr) && strings.HasSuffix(syntaxErr.Error(), "after top-level value"):
+		return nil, errors.New("The body is not valid JSON: it holds more than one value.")
+	case errors.As(err, &syntaxErr) && syntaxErr.Offset >= int64(len(raw)):
+		return nil, errors.New("The body is not valid JSON: unexpected end of input.")
 	case errors.As(err, &syntaxErr):
 		return nil, fmt.Errorf("The body is not valid JSON: syntax error at byte %d.", syntaxErr.Offset)
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return nil, errors.New("The body is not valid JSON: unexpected end of input.")
 	}
 	return nil, errors.New("The body is not valid JSON.")
 }
