@@ -114,22 +114,23 @@ type coalescingWriter struct {
 	conn *coalescingConn
 }
 
-func (w *coalescingWriter) Write(p []byte) (int, error) {
+func (w *coalescingWriter) Write(p []byte) (n int, err error) {
 	if len(p) <= bufferedBeforeWrite {
 		return w.ResponseWriter.Write(p)
 	}
 	w.conn.hold()
-	n, err := w.ResponseWriter.Write(p)
-	if err == nil {
-		// What is left of p sits in net/http's buffer until the response
-		// ends: push it out now, to leave with the rest. The headers are
-		// out already, so this does not change the response's framing.
-		err = http.NewResponseController(w.ResponseWriter).Flush()
+	defer func() { // deferred: a connection left holding would never answer again
+		if releaseErr := w.conn.release(); err == nil {
+			err = releaseErr
+		}
+	}()
+	if n, err = w.ResponseWriter.Write(p); err != nil {
+		return n, err
 	}
-	if releaseErr := w.conn.release(); err == nil {
-		err = releaseErr
-	}
-	return n, err
+	// What is left of p sits in net/http's buffer until the response ends:
+	// push it out now, to leave with the rest. The headers are out
+	// already, so this does not change the response's framing.
+	return n, http.NewResponseController(w.ResponseWriter).Flush()
 }
 
 // Unwrap lets http.ResponseController reach net/http's writer.
