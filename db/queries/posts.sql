@@ -7,17 +7,29 @@ RETURNING *;
 SELECT * FROM posts
 WHERE id = @id;
 
+-- name: ListFirstPosts :many
+-- The newest posts: the first page, one range scan of posts_created_at_id_idx.
+SELECT * FROM posts
+ORDER BY created_at DESC, id DESC
+LIMIT @row_limit;
+
 -- name: ListPosts :many
 -- Keyset pagination: the page strictly after (after_created_at, after_id),
--- newest first. The first page passes a position after every post, so that
--- each page is one range scan of posts_created_at_id_idx.
+-- newest first; one range scan of posts_created_at_id_idx, however deep.
 SELECT * FROM posts
 WHERE (created_at, id) < (@after_created_at::timestamptz, @after_id::uuid)
 ORDER BY created_at DESC, id DESC
 LIMIT @row_limit;
 
+-- name: ListFirstPostsByAuthor :many
+-- As ListFirstPosts, for one author: one range scan of posts_author_email_created_at_id_idx.
+SELECT * FROM posts
+WHERE author_email = @author_email
+ORDER BY created_at DESC, id DESC
+LIMIT @row_limit;
+
 -- name: ListPostsByAuthor :many
--- As ListPosts, for one author: one range scan of posts_author_email_created_at_id_idx.
+-- As ListPosts, for one author.
 SELECT * FROM posts
 WHERE author_email = @author_email
   AND (created_at, id) < (@after_created_at::timestamptz, @after_id::uuid)

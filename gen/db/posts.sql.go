@@ -86,6 +86,82 @@ func (q *Queries) GetPost(ctx context.Context, id pgtype.UUID) (*Post, error) {
 	return &i, err
 }
 
+const listFirstPosts = `-- name: ListFirstPosts :many
+SELECT id, title, content, author_email, created_at, updated_at, version FROM posts
+ORDER BY created_at DESC, id DESC
+LIMIT $1
+`
+
+// The newest posts: the first page, one range scan of posts_created_at_id_idx.
+func (q *Queries) ListFirstPosts(ctx context.Context, rowLimit int32) ([]*Post, error) {
+	rows, err := q.db.Query(ctx, listFirstPosts, rowLimit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []*Post{}
+	for rows.Next() {
+		var i Post
+		if err := rows.Scan(
+			&i.ID,
+			&i.Title,
+			&i.Content,
+			&i.AuthorEmail,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.Version,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, &i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listFirstPostsByAuthor = `-- name: ListFirstPostsByAuthor :many
+SELECT id, title, content, author_email, created_at, updated_at, version FROM posts
+WHERE author_email = $1
+ORDER BY created_at DESC, id DESC
+LIMIT $2
+`
+
+type ListFirstPostsByAuthorParams struct {
+	AuthorEmail string
+	RowLimit    int32
+}
+
+// As ListFirstPosts, for one author: one range scan of posts_author_email_created_at_id_idx.
+func (q *Queries) ListFirstPostsByAuthor(ctx context.Context, arg ListFirstPostsByAuthorParams) ([]*Post, error) {
+	rows, err := q.db.Query(ctx, listFirstPostsByAuthor, arg.AuthorEmail, arg.RowLimit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []*Post{}
+	for rows.Next() {
+		var i Post
+		if err := rows.Scan(
+			&i.ID,
+			&i.Title,
+			&i.Content,
+			&i.AuthorEmail,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.Version,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, &i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listPosts = `-- name: ListPosts :many
 SELECT id, title, content, author_email, created_at, updated_at, version FROM posts
 WHERE (created_at, id) < ($1::timestamptz, $2::uuid)
@@ -100,8 +176,7 @@ type ListPostsParams struct {
 }
 
 // Keyset pagination: the page strictly after (after_created_at, after_id),
-// newest first. The first page passes a position after every post, so that
-// each page is one range scan of posts_created_at_id_idx.
+// newest first; one range scan of posts_created_at_id_idx, however deep.
 func (q *Queries) ListPosts(ctx context.Context, arg ListPostsParams) ([]*Post, error) {
 	rows, err := q.db.Query(ctx, listPosts, arg.AfterCreatedAt, arg.AfterID, arg.RowLimit)
 	if err != nil {
@@ -145,7 +220,7 @@ type ListPostsByAuthorParams struct {
 	RowLimit       int32
 }
 
-// As ListPosts, for one author: one range scan of posts_author_email_created_at_id_idx.
+// As ListPosts, for one author.
 func (q *Queries) ListPostsByAuthor(ctx context.Context, arg ListPostsByAuthorParams) ([]*Post, error) {
 	rows, err := q.db.Query(ctx, listPostsByAuthor,
 		arg.AuthorEmail,

@@ -17,11 +17,14 @@ type Querier interface {
 	DeletePost(ctx context.Context, arg DeletePostParams) (int64, error)
 	GetIdempotencyKey(ctx context.Context, key string) (*IdempotencyKey, error)
 	GetPost(ctx context.Context, id pgtype.UUID) (*Post, error)
+	// The newest posts: the first page, one range scan of posts_created_at_id_idx.
+	ListFirstPosts(ctx context.Context, rowLimit int32) ([]*Post, error)
+	// As ListFirstPosts, for one author: one range scan of posts_author_email_created_at_id_idx.
+	ListFirstPostsByAuthor(ctx context.Context, arg ListFirstPostsByAuthorParams) ([]*Post, error)
 	// Keyset pagination: the page strictly after (after_created_at, after_id),
-	// newest first. The first page passes a position after every post, so that
-	// each page is one range scan of posts_created_at_id_idx.
+	// newest first; one range scan of posts_created_at_id_idx, however deep.
 	ListPosts(ctx context.Context, arg ListPostsParams) ([]*Post, error)
-	// As ListPosts, for one author: one range scan of posts_author_email_created_at_id_idx.
+	// As ListPosts, for one author.
 	ListPostsByAuthor(ctx context.Context, arg ListPostsByAuthorParams) ([]*Post, error)
 	// An expired row with the same key may still be there: it is replaced.
 	SaveIdempotencyKey(ctx context.Context, arg SaveIdempotencyKeyParams) error

@@ -42,13 +42,6 @@ type position struct {
 	id        uuid.UUID
 }
 
-// firstPage is a position after every post, so that the first page is the
-// same range scan as any other.
-var firstPage = position{
-	createdAt: time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC),
-	id:        uuid.Max,
-}
-
 func (c cursorCodec) encode(p position) string {
 	var buf [cursorSize]byte
 	buf[0] = cursorVersion

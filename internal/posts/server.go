@@ -63,25 +63,16 @@ func (s *Server) ListPosts(ctx context.Context, req api.ListPostsRequestObject) 
 	if req.Params.Limit != nil {
 		limit = *req.Params.Limit
 	}
-	after := firstPage
+	var after *position // nil: the first page
 	if req.Params.Cursor != nil {
-		var err error
-		if after, err = s.cursors.decode(*req.Params.Cursor); err != nil {
+		p, err := s.cursors.decode(*req.Params.Cursor)
+		if err != nil {
 			return nil, err
 		}
+		after = &p
 	}
 	// One row more than the page tells whether there is a next page.
-	var rows []*db.Post
-	var err error
-	if req.Params.AuthorEmail != nil {
-		rows, err = s.queries.ListPostsByAuthor(ctx, db.ListPostsByAuthorParams{
-			AuthorEmail: string(*req.Params.AuthorEmail), AfterCreatedAt: after.createdAt, AfterID: pgUUID(after.id), RowLimit: int32(limit + 1),
-		})
-	} else {
-		rows, err = s.queries.ListPosts(ctx, db.ListPostsParams{
-			AfterCreatedAt: after.createdAt, AfterID: pgUUID(after.id), RowLimit: int32(limit + 1),
-		})
-	}
+	rows, err := s.listRows(ctx, req.Params.AuthorEmail, after, int32(limit+1))
 	if err != nil {
 		return nil, fromDatabase(err, "list posts")
 	}
@@ -100,6 +91,22 @@ func (s *Server) ListPosts(ctx context.Context, req api.ListPostsRequestObject) 
 // nextPageLink is the Link header of a page that has a next one. Its query
 // is what url.Values.Encode writes (keys sorted), without building a map
 // per page; a cursor is base64url, which needs no escaping.
+// listRows runs the query for the page asked for: the first page needs no
+// position to start after.
+func (s *Server) listRows(ctx context.Context, authorEmail *openapi_types.Email, after *position, rowLimit int32) ([]*db.Post, error) {
+	switch {
+	case after == nil && authorEmail == nil:
+		return s.queries.ListFirstPosts(ctx, rowLimit)
+	case after == nil:
+		return s.queries.ListFirstPostsByAuthor(ctx, db.ListFirstPostsByAuthorParams{AuthorEmail: string(*authorEmail), RowLimit: rowLimit})
+	case authorEmail == nil:
+		return s.queries.ListPosts(ctx, db.ListPostsParams{AfterCreatedAt: after.createdAt, AfterID: pgUUID(after.id), RowLimit: rowLimit})
+	}
+	return s.queries.ListPostsByAuthor(ctx, db.ListPostsByAuthorParams{
+		AuthorEmail: string(*authorEmail), AfterCreatedAt: after.createdAt, AfterID: pgUUID(after.id), RowLimit: rowLimit,
+	})
+}
+
 func nextPageLink(limit int, cursor string, authorEmail *openapi_types.Email) string {
 	link := "</posts?"
 	if authorEmail != nil {
