@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 )
@@ -23,16 +24,19 @@ import (
 // maxHeld bounds what a connection holds; past it, writes go straight out.
 const maxHeld = 64 << 10
 
+// heldBuffers are shared by all connections: a buffer is taken only for
+// the length of one held write, so idle connections keep none.
+var heldBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
 // coalescingConn is a net.Conn that can hold its writes for a moment.
 type coalescingConn struct {
 	net.Conn
-	holding bool
-	held    []byte
+	held *[]byte // non-nil while holding
 }
 
 func (c *coalescingConn) Write(p []byte) (int, error) {
-	if c.holding && len(c.held)+len(p) <= maxHeld {
-		c.held = append(c.held, p...)
+	if c.held != nil && len(*c.held)+len(p) <= maxHeld {
+		*c.held = append(*c.held, p...)
 		return len(p), nil
 	}
 	if err := c.flush(); err != nil {
@@ -42,23 +46,26 @@ func (c *coalescingConn) Write(p []byte) (int, error) {
 }
 
 // hold starts holding writes; release sends what was held and stops.
-func (c *coalescingConn) hold() { c.holding = true }
-
-func (c *coalescingConn) release() error {
-	c.holding = false
-	return c.flush()
+func (c *coalescingConn) hold() {
+	c.held = heldBuffers.Get().(*[]byte)
 }
 
+func (c *coalescingConn) release() error {
+	err := c.flush()
+	if cap(*c.held) <= maxHeld {
+		heldBuffers.Put(c.held)
+	}
+	c.held = nil
+	return err
+}
+
+// flush sends what is held, if anything, and keeps holding.
 func (c *coalescingConn) flush() error {
-	if len(c.held) == 0 {
+	if c.held == nil || len(*c.held) == 0 {
 		return nil
 	}
-	_, err := c.Conn.Write(c.held)
-	if cap(c.held) > 16<<10 {
-		c.held = nil // do not keep a large buffer per idle connection
-	} else {
-		c.held = c.held[:0]
-	}
+	_, err := c.Conn.Write(*c.held)
+	*c.held = (*c.held)[:0]
 	if err != nil {
 		// net/http believes the held bytes were sent: make sure it does
 		// not go on using a connection whose output is cut.
