@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -120,70 +121,54 @@ func (r *reader) string(name, def string) string {
 	return def
 }
 
-func (r *reader) int(name string, def, min, max int) int {
+// read returns def when name is unset, and otherwise what parse makes of
+// its value; a value parse refuses is reported as not being want.
+func read[T any](r *reader, name string, def T, want string, parse func(string) (T, bool)) T {
 	v := r.getenv(name)
 	if v == "" {
 		return def
 	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < min || n > max {
-		r.fail(name, v, fmt.Sprintf("a whole number from %d to %d", min, max))
+	x, ok := parse(v)
+	if !ok {
+		r.fail(name, v, want)
 		return def
 	}
-	return n
+	return x
+}
+
+func (r *reader) int(name string, def, min, max int) int {
+	return read(r, name, def, fmt.Sprintf("a whole number from %d to %d", min, max), func(v string) (int, bool) {
+		n, err := strconv.Atoi(v)
+		return n, err == nil && n >= min && n <= max
+	})
 }
 
 func (r *reader) bool(name string, def bool) bool {
-	v := r.getenv(name)
-	if v == "" {
-		return def
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		r.fail(name, v, "true or false")
-		return def
-	}
-	return b
+	return read(r, name, def, "true or false", func(v string) (bool, bool) {
+		b, err := strconv.ParseBool(v)
+		return b, err == nil
+	})
 }
 
 func (r *reader) duration(name string, def time.Duration) time.Duration {
-	v := r.getenv(name)
-	if v == "" {
-		return def
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		r.fail(name, v, "a positive duration such as 5s or 250ms")
-		return def
-	}
-	return d
+	return read(r, name, def, "a positive duration such as 5s or 250ms", func(v string) (time.Duration, bool) {
+		d, err := time.ParseDuration(v)
+		return d, err == nil && d > 0
+	})
 }
 
 func (r *reader) level(name string, def slog.Level) slog.Level {
-	v := r.getenv(name)
-	if v == "" {
-		return def
-	}
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(v)); err != nil {
-		r.fail(name, v, "debug, info, warn or error")
-		return def
-	}
-	return level
+	return read(r, name, def, "debug, info, warn or error", func(v string) (slog.Level, bool) {
+		var level slog.Level
+		return level, level.UnmarshalText([]byte(v)) == nil
+	})
 }
 
 func (r *reader) oneOf(name, def string, allowed ...string) string {
-	v := strings.ToLower(r.getenv(name))
-	if v == "" {
-		return def
-	}
-	for _, a := range allowed {
-		if v == a {
-			return v
-		}
-	}
-	r.fail(name, v, strings.Join(allowed, " or "))
-	return def
+	return read(r, name, def, strings.Join(allowed, " or "), func(v string) (string, bool) {
+		v = strings.ToLower(v)
+		return v, slices.Contains(allowed, v)
+	})
 }
 
 func (r *reader) list(name string) []string {
