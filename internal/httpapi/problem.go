@@ -78,12 +78,9 @@ func handleError(logger *slog.Logger) echo.HTTPErrorHandler {
 func problemFor(err error) problem {
 	var reqErr *requestError
 	var httpErr *echo.HTTPError
-	var domainErr *posts.Error
 	switch {
 	case errors.As(err, &reqErr):
 		return newProblem(reqErr.status, reqErr.detail, reqErr.errors)
-	case errors.As(err, &domainErr):
-		return newProblem(statusOf[posts.ErrorCode(err)], posts.ErrorMessage(err), nil)
 	case errors.As(err, &httpErr) && httpErr.Code < 500:
 		detail, ok := echoDetails[httpErr.Code]
 		if !ok {
@@ -91,7 +88,8 @@ func problemFor(err error) problem {
 		}
 		return newProblem(httpErr.Code, detail, nil)
 	}
-	return newProblem(http.StatusInternalServerError, posts.ErrorMessage(err), nil)
+	// A domain error by its code; anything else is Internal: a generic 500.
+	return newProblem(statusOf[posts.ErrorCode(err)], posts.ErrorMessage(err), nil)
 }
 
 func newProblem(status int, detail string, errs []api.ProblemError) problem {

@@ -56,6 +56,20 @@ var (
 	errKeyReused      = Errorf(Unprocessable, "This Idempotency-Key was already used with a different request body.")
 )
 
+// unexpectedMessage is all a client learns of an Internal error.
+const unexpectedMessage = "An unexpected error occurred."
+
+// unexpected wraps a cause that is no fault of the client's: it is logged,
+// and the client sees unexpectedMessage.
+func unexpected(err error) *Error {
+	return &Error{Code: Internal, Message: unexpectedMessage, Err: err}
+}
+
+// unavailable wraps a cause that means the database cannot serve now.
+func unavailable(err error) *Error {
+	return &Error{Code: Unavailable, Message: "The database is unavailable; try again later.", Err: err}
+}
+
 // ErrorCode returns the code of err, Internal for anything that is not an Error.
 func ErrorCode(err error) Code {
 	var e *Error
@@ -72,7 +86,7 @@ func ErrorMessage(err error) string {
 	if errors.As(err, &e) && e.Code != Internal {
 		return e.Message
 	}
-	return "An unexpected error occurred."
+	return unexpectedMessage
 }
 
 // fromDatabase turns a database error into an Error: the few that mean
@@ -87,9 +101,9 @@ func fromDatabase(err error, op string) error {
 	case errors.As(err, &pgErr) && pgErr.Code == "23505" && pgErr.ConstraintName == "posts_title_key":
 		return errDuplicateTitle
 	case isUnavailable(err):
-		return &Error{Code: Unavailable, Message: "The database is unavailable; try again later.", Err: fmt.Errorf("%s: %w", op, err)}
+		return unavailable(fmt.Errorf("%s: %w", op, err))
 	}
-	return &Error{Code: Internal, Message: "An unexpected error occurred.", Err: fmt.Errorf("%s: %w", op, err)}
+	return unexpected(fmt.Errorf("%s: %w", op, err))
 }
 
 // isUnavailable tells whether err means the database could not be reached

@@ -73,7 +73,7 @@ func (s *Server) createIdempotently(ctx context.Context, key string, params db.C
 func replay(stored *db.IdempotencyKey) (postResponse, error) {
 	var post postJSON
 	if err := json.Unmarshal(stored.Response, &post); err != nil {
-		return postResponse{}, &Error{Code: Internal, Message: "An unexpected error occurred.", Err: err}
+		return postResponse{}, unexpected(err)
 	}
 	return postResponse{
 		status:   int(stored.StatusCode),

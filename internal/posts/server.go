@@ -142,7 +142,7 @@ func (s *Server) create(ctx context.Context, idempotencyKey *string, in *api.New
 func newPostParams(in *api.NewPost) (db.CreatePostParams, error) {
 	id, err := uuid.NewV7()
 	if err != nil {
-		return db.CreatePostParams{}, &Error{Code: Internal, Message: "An unexpected error occurred.", Err: err}
+		return db.CreatePostParams{}, unexpected(err)
 	}
 	return db.CreatePostParams{
 		ID:          pgUUID(id),
@@ -211,7 +211,7 @@ func (s *Server) GetHealth(context.Context, api.GetHealthRequestObject) (api.Get
 
 func (s *Server) GetReadiness(ctx context.Context, _ api.GetReadinessRequestObject) (api.GetReadinessResponseObject, error) {
 	if err := s.ready.Ping(ctx); err != nil {
-		return nil, &Error{Code: Unavailable, Message: "The database is unavailable; try again later.", Err: err}
+		return nil, unavailable(err)
 	}
 	return api.GetReadiness200JSONResponse{HealthyJSONResponse: api.HealthyJSONResponse{Status: "ok"}}, nil
 }
