@@ -11,8 +11,9 @@ func etag(version int64) string {
 	return `"` + strconv.FormatInt(version, 10) + `"`
 }
 
-// ifMatch parses an If-Match header (RFC 9110 §13.1.1). any is true for
-// "*"; versions are the strong entity tags this service could have issued.
+// ifMatch parses an If-Match header (RFC 9110 §13.1.1). check is false for
+// no header and for "*" (any version will do); versions are the strong
+// entity tags this service could have issued.
 // Weak tags never match under If-Match's strong comparison, and a header
 // naming no version of ours matches nothing.
 func ifMatch(header *string) (check bool, versions []int64) {

@@ -55,9 +55,9 @@ func (s *Server) createIdempotently(ctx context.Context, key string, params db.C
 		return postResponse{}, fromDatabase(err, "create post")
 	}
 	response := created(row)
-	body := encodePost(response.post)
+	response.raw = encodePost(response.post) // stored, and sent as it is: encoded once
 	err = q.SaveIdempotencyKey(ctx, db.SaveIdempotencyKeyParams{
-		Key: key, Fingerprint: fingerprint, StatusCode: int32(response.status), Response: body, TtlSeconds: idempotencyKeyTTL.Seconds(),
+		Key: key, Fingerprint: fingerprint, StatusCode: int32(response.status), Response: response.raw, TtlSeconds: idempotencyKeyTTL.Seconds(),
 	})
 	if err != nil {
 		return postResponse{}, fromDatabase(err, "save idempotency key")

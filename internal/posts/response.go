@@ -43,7 +43,7 @@ type postResponse struct {
 	etag     string
 	location string
 	post     postJSON
-	raw      []byte // an idempotent replay: the original body, byte for byte
+	raw      []byte // the body already encoded (as stored for, or replayed from, an Idempotency-Key)
 }
 
 func (r postResponse) VisitGetPostResponse(w http.ResponseWriter) error    { return r.write(w) }
