@@ -102,13 +102,17 @@ func startOurs(ctx context.Context, bin, adminURL, dbName string, rows int) (*se
 	if err := seed(ctx, dbURL, rows, true); err != nil {
 		return nil, err
 	}
-	env := []string{"DB_CONNECTION_STRING=" + dbURL, "CURSOR_SECRET=" + cursorSecret, "LOG_FORMAT=json"}
-	if os.Getenv("DB_MAX_CONNS") == "" {
-		// The baseline's pool size (pool_max_conns=16, as its README runs
-		// it): both servers get the same number of database connections.
-		env = append(env, "DB_MAX_CONNS="+strconv.Itoa(baselinePoolSize))
+	return startServer("posts", bin, []string{"serve"},
+		[]string{"DB_CONNECTION_STRING=" + dbURL, "CURSOR_SECRET=" + cursorSecret, "LOG_FORMAT=json", "DB_MAX_CONNS=" + poolSize()}, "/readyz", dbURL)
+}
+
+// poolSize is the service's DB_MAX_CONNS in the benchmark: the environment's
+// when set, else the baseline's, so that both get as many connections.
+func poolSize() string {
+	if v := os.Getenv("DB_MAX_CONNS"); v != "" {
+		return v
 	}
-	return startServer("posts", bin, []string{"serve"}, env, "/readyz", dbURL)
+	return strconv.Itoa(baselinePoolSize)
 }
 
 func sideBySide(ctx context.Context, o options, adminURL, oursBin, baselineBin string, out io.Writer) error {
@@ -199,12 +203,8 @@ func sideBySide(ctx context.Context, o options, adminURL, oursBin, baselineBin s
 		}
 	}
 
-	pool := os.Getenv("DB_MAX_CONNS")
-	if pool == "" {
-		pool = strconv.Itoa(baselinePoolSize)
-	}
 	fmt.Fprintf(out, "\n%s, %d connections, %d runs of %v per server and workload (medians), %d rows listed from; database pool: posts %s, baseline %d\n\n",
-		generator, o.conns, o.rounds, o.duration, o.rows, pool, baselinePoolSize)
+		generator, o.conns, o.rounds, o.duration, o.rows, poolSize(), baselinePoolSize)
 	fmt.Fprintln(out, "| workload | server | req/s | p50 | p99 | errors |")
 	fmt.Fprintln(out, "| --- | --- | ---: | ---: | ---: | ---: |")
 	var checks []string
