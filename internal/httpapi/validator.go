@@ -194,14 +194,14 @@ func decodeJSON(raw []byte) (any, error) {
 	}
 	var syntaxErr *json.SyntaxError
 	switch {
-	case errors.As(err, &syntaxErr) && strings.HasSuffix(syntaxErr.Error(), "after top-level value"):
+	case !errors.As(err, &syntaxErr):
+		return nil, errors.New("The body is not valid JSON.")
+	case strings.HasSuffix(syntaxErr.Error(), "after top-level value"):
 		return nil, errors.New("The body is not valid JSON: it holds more than one value.")
-	case errors.As(err, &syntaxErr) && syntaxErr.Offset >= int64(len(raw)):
+	case syntaxErr.Offset >= int64(len(raw)):
 		return nil, errors.New("The body is not valid JSON: unexpected end of input.")
-	case errors.As(err, &syntaxErr):
-		return nil, fmt.Errorf("The body is not valid JSON: syntax error at byte %d.", syntaxErr.Offset)
 	}
-	return nil, errors.New("The body is not valid JSON.")
+	return nil, fmt.Errorf("The body is not valid JSON: syntax error at byte %d.", syntaxErr.Offset)
 }
 
 // nulProblems finds strings holding U+0000, which PostgreSQL cannot store
