@@ -21,12 +21,12 @@ import (
 // string that does not parse, or that holds more than one '@', is read as
 // scheme://user:password@host… with the password re-encoded.
 func ParseURL(connString string) (*pgxpool.Config, error) {
-	if fixed, ok := escapePassword(connString); ok && (strings.Count(connString, "@") > 1 || !parses(connString)) {
-		if _, err := pgxpool.ParseConfig(fixed); err == nil {
-			connString = fixed
+	cfg, err := pgxpool.ParseConfig(connString)
+	if fixed, ok := escapePassword(connString); ok && (strings.Count(connString, "@") > 1 || err != nil) {
+		if fixedCfg, fixedErr := pgxpool.ParseConfig(fixed); fixedErr == nil {
+			connString, cfg, err = fixed, fixedCfg, nil
 		}
 	}
-	cfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
 		// pgx already hides the password in its parse errors.
 		return nil, fmt.Errorf("DB_CONNECTION_STRING is not a valid PostgreSQL URL: %w", err)
@@ -78,11 +78,6 @@ func NewPool(ctx context.Context, connString string, opts PoolOptions) (*pgxpool
 		return nil, fmt.Errorf("database pool for %s: %w", Redact(connString), err)
 	}
 	return pool, nil
-}
-
-func parses(connString string) bool {
-	_, err := pgxpool.ParseConfig(connString)
-	return err == nil
 }
 
 // escapePassword re-encodes the password of scheme://user:password@host/…,
