@@ -120,14 +120,14 @@ func sideBySide(ctx context.Context, o options, adminURL, oursBin, baselineBin s
 	if err != nil {
 		return err
 	}
-	defer dropDatabase(ctx, adminURL, "bench_posts")
+	defer database.DropDatabase(ctx, adminURL, "bench_posts")
 	defer ours.stop()
 
 	baseURL, err := createDatabase(ctx, adminURL, "bench_baseline")
 	if err != nil {
 		return err
 	}
-	defer dropDatabase(ctx, adminURL, "bench_baseline")
+	defer database.DropDatabase(ctx, adminURL, "bench_baseline")
 	sep := "?"
 	if strings.Contains(baseURL, "?") {
 		sep = "&"
@@ -290,7 +290,7 @@ func scale(ctx context.Context, adminURL, oursBin string, out io.Writer) error {
 			lat, err = sequential(s.baseURL, 2000, first, deep)
 		}
 		s.stop()
-		dropDatabase(ctx, adminURL, name)
+		database.DropDatabase(ctx, adminURL, name)
 		if err != nil {
 			return err
 		}

@@ -113,17 +113,10 @@ func buildBaseline(src, dir string) (string, error) {
 // createDatabase makes a fresh database on the server at adminURL, dropping
 // one left by an earlier run.
 func createDatabase(ctx context.Context, adminURL, name string) (string, error) {
-	dropDatabase(ctx, adminURL, name)
-	return database.EnsureDatabase(ctx, adminURL, name)
-}
-
-func dropDatabase(ctx context.Context, adminURL, name string) {
-	conn, err := pgx.Connect(ctx, adminURL)
-	if err != nil {
-		return
+	if err := database.DropDatabase(ctx, adminURL, name); err != nil {
+		return "", err
 	}
-	defer conn.Close(ctx)
-	conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+	return database.EnsureDatabase(ctx, adminURL, name)
 }
 
 // seed fills a posts table with n rows, one millisecond apart, newest now.

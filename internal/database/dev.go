@@ -247,6 +247,18 @@ func EnsureDatabase(ctx context.Context, adminURL, name string) (string, error) 
 	return WithDatabase(adminURL, name)
 }
 
+// DropDatabase drops the database name on the server at adminURL, if it
+// exists, closing its sessions first.
+func DropDatabase(ctx context.Context, adminURL, name string) error {
+	conn, err := pgx.Connect(ctx, adminURL)
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", Redact(adminURL), err)
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+	return err
+}
+
 // WithDatabase returns connString pointed at another database.
 func WithDatabase(connString, name string) (string, error) {
 	u, err := url.Parse(connString)

@@ -62,7 +62,7 @@ func setup() error {
 		stopServer()
 		return err
 	}
-	stopAll = func() { _ = drop(context.Background(), template); stopServer() }
+	stopAll = func() { _ = database.DropDatabase(context.Background(), adminURL, template); stopServer() }
 	if err := database.MigrateUp(url); err != nil {
 		stopAll()
 		return fmt.Errorf("migrate the template database: %w", err)
@@ -101,7 +101,7 @@ func create(t testing.TB, from string) string {
 		t.Fatalf("test database: create %s: %v", name, err)
 	}
 	t.Cleanup(func() {
-		if err := drop(context.Background(), name); err != nil {
+		if err := database.DropDatabase(context.Background(), admin, name); err != nil {
 			t.Errorf("test database: drop %s: %v", name, err)
 		}
 	})
@@ -121,16 +121,6 @@ func AdminURL(t testing.TB) string {
 		t.Fatalf("test database: %v", setupErr)
 	}
 	return adminURL
-}
-
-func drop(ctx context.Context, name string) error {
-	conn, err := pgx.Connect(ctx, adminURL)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(ctx)
-	_, err = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-	return err
 }
 
 func randomSuffix() string {
