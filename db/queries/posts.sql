@@ -3,6 +3,24 @@ INSERT INTO posts (id, title, content, author_email)
 VALUES (@id, @title, @content, @author_email)
 RETURNING *;
 
+-- name: CreatePosts :many
+-- Several posts in one statement and one commit (internal/posts/batch.go),
+-- the rows given as parallel arrays. A row whose title is taken, by a post
+-- or by an earlier row of the same statement, is skipped: it returns no row.
+-- has_content tells a NULL content from an empty one, as sqlc's text[]
+-- parameter cannot hold NULL elements.
+INSERT INTO posts (id, title, content, author_email)
+SELECT new.id, new.title, CASE WHEN new.has_content THEN new.content END, new.author_email
+FROM (
+    SELECT unnest(@ids::uuid[])            AS id,
+           unnest(@titles::text[])         AS title,
+           unnest(@contents::text[])       AS content,
+           unnest(@has_content::boolean[]) AS has_content,
+           unnest(@author_emails::text[])  AS author_email
+) AS new
+ON CONFLICT (title) DO NOTHING
+RETURNING *;
+
 -- name: GetPost :one
 SELECT * FROM posts
 WHERE id = @id;

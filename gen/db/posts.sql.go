@@ -45,6 +45,67 @@ func (q *Queries) CreatePost(ctx context.Context, arg CreatePostParams) (*Post, 
 	return &i, err
 }
 
+const createPosts = `-- name: CreatePosts :many
+INSERT INTO posts (id, title, content, author_email)
+SELECT new.id, new.title, CASE WHEN new.has_content THEN new.content END, new.author_email
+FROM (
+    SELECT unnest($1::uuid[])            AS id,
+           unnest($2::text[])         AS title,
+           unnest($3::text[])       AS content,
+           unnest($4::boolean[]) AS has_content,
+           unnest($5::text[])  AS author_email
+) AS new
+ON CONFLICT (title) DO NOTHING
+RETURNING id, title, content, author_email, created_at, updated_at, version
+`
+
+type CreatePostsParams struct {
+	Ids          []pgtype.UUID
+	Titles       []string
+	Contents     []string
+	HasContent   []bool
+	AuthorEmails []string
+}
+
+// Several posts in one statement and one commit (internal/posts/batch.go),
+// the rows given as parallel arrays. A row whose title is taken, by a post
+// or by an earlier row of the same statement, is skipped: it returns no row.
+// has_content tells a NULL content from an empty one, as sqlc's text[]
+// parameter cannot hold NULL elements.
+func (q *Queries) CreatePosts(ctx context.Context, arg CreatePostsParams) ([]*Post, error) {
+	rows, err := q.db.Query(ctx, createPosts,
+		arg.Ids,
+		arg.Titles,
+		arg.Contents,
+		arg.HasContent,
+		arg.AuthorEmails,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []*Post{}
+	for rows.Next() {
+		var i Post
+		if err := rows.Scan(
+			&i.ID,
+			&i.Title,
+			&i.Content,
+			&i.AuthorEmail,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.Version,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, &i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const deletePost = `-- name: DeletePost :execrows
 DELETE FROM posts
 WHERE id = $1

@@ -12,6 +12,12 @@ import (
 
 type Querier interface {
 	CreatePost(ctx context.Context, arg CreatePostParams) (*Post, error)
+	// Several posts in one statement and one commit (internal/posts/batch.go),
+	// the rows given as parallel arrays. A row whose title is taken, by a post
+	// or by an earlier row of the same statement, is skipped: it returns no row.
+	// has_content tells a NULL content from an empty one, as sqlc's text[]
+	// parameter cannot hold NULL elements.
+	CreatePosts(ctx context.Context, arg CreatePostsParams) ([]*Post, error)
 	DeleteExpiredIdempotencyKeys(ctx context.Context) (int64, error)
 	// With check_version, only a post whose version is one of versions (If-Match).
 	DeletePost(ctx context.Context, arg DeletePostParams) (int64, error)

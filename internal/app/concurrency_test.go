@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/posts-api/posts/gen/client"
@@ -173,6 +174,54 @@ func TestConcurrentDuplicateTitles(t *testing.T) {
 	}
 	if counts[http.StatusCreated] != 1 || counts[http.StatusConflict] != n-1 {
 		t.Errorf("%d concurrent creates of one title: statuses %v; want one 201 and %d 409", n, counts, n-1)
+	}
+}
+
+// Concurrent creates are inserted in batches (internal/posts/batch.go):
+// each must still get its own post back, with and without content, and
+// every acknowledged post must be there to read.
+func TestConcurrentCreatesEachGetTheirOwnPost(t *testing.T) {
+	t.Parallel()
+	s := startServer(t, nil)
+	const n = 64
+	created := make([]client.Post, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			var content *string
+			if i%2 == 0 {
+				content = ptr(fmt.Sprintf("Content %d", i))
+			}
+			created[i] = mustCreate(t, s.Client, newPost(fmt.Sprintf("Post %d", i), fmt.Sprintf("u%d@example.com", i), content))
+		})
+	}
+	wg.Wait()
+
+	ids := map[uuid.UUID]bool{}
+	for i, post := range created {
+		wantContent := "<null>"
+		if i%2 == 0 {
+			wantContent = fmt.Sprintf("Content %d", i)
+		}
+		gotContent := "<null>"
+		if c := contentOf(post); c != nil {
+			gotContent = *c
+		}
+		if post.Title != fmt.Sprintf("Post %d", i) || string(post.AuthorEmail) != fmt.Sprintf("u%d@example.com", i) || gotContent != wantContent {
+			t.Errorf("create %d answered with post (%q, %q, %q); want (%q, %q, %q)", i,
+				post.Title, post.AuthorEmail, gotContent, fmt.Sprintf("Post %d", i), fmt.Sprintf("u%d@example.com", i), wantContent)
+		}
+		ids[post.Id] = true
+		got, err := s.Client.GetPostWithResponse(context.Background(), post.Id, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.JSON200 == nil || got.JSON200.Title != post.Title {
+			t.Errorf("get %s after its create: %d %s; want the post %q", post.Id, got.StatusCode(), got.Body, post.Title)
+		}
+	}
+	if len(ids) != n {
+		t.Errorf("%d creates answered with %d distinct ids; want %d", n, len(ids), n)
 	}
 }
 
