@@ -3,6 +3,8 @@ package posts
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
@@ -152,6 +154,16 @@ func (b *createBatcher) take() []*pendingCreate {
 
 // insert inserts one batch and answers each of its requests.
 func (b *createBatcher) insert(batch []*pendingCreate) {
+	defer func() {
+		// A panic here would leave the batch's requests waiting for ever, or,
+		// off a request's goroutine, stop the server: it fails them instead.
+		if r := recover(); r != nil {
+			err := unexpected(fmt.Errorf("create posts: panic: %v\n%s", r, debug.Stack()))
+			for _, p := range batch {
+				p.finish(nil, err)
+			}
+		}
+	}()
 	live := batch[:0]
 	for _, p := range batch {
 		if err := p.ctx.Err(); err != nil { // its request gave up while it waited

@@ -190,6 +190,20 @@ func TestACreateThatTimesOutWaitingIsNotInserted(t *testing.T) {
 	}
 }
 
+func TestAPanickingBatchAnswersEachCreate(t *testing.T) {
+	t.Parallel()
+	b := newCreateBatcher(db.New(nil), 1, createBatchSize) // no database: every statement panics
+	results := createAsOneBatch(t, b, context.Background(), newParams(t, "One", nil), newParams(t, "Two", nil))
+	for i, got := range results {
+		if ErrorCode(got.err) != Internal {
+			t.Errorf("create %d of a batch that panicked: (%v, %v); want a %s error", i, got.row, got.err, Internal)
+		}
+	}
+	if _, err := b.create(context.Background(), newParams(t, "Three", nil)); ErrorCode(err) != Internal {
+		t.Errorf("create after the panic: %v; want a %s error, not a wait for a slot the panic kept", err, Internal)
+	}
+}
+
 func TestConcurrentCreatesAllLandAndFreeEverySlot(t *testing.T) {
 	t.Parallel()
 	b, pool := newBatcher(t, 2)
