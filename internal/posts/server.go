@@ -59,10 +59,10 @@ func NewServer(database Database, ready Pinger, cursorSecret string) *Server {
 	}
 }
 
-// Creates are batched (batch.go): two batches at once, so that one forms
-// while the other waits on PostgreSQL. Against one batch, or four or more,
-// two served the most creates on BENCHMARKS.md's machine, and they leave
-// the rest of the pool (8 connections by default) to reads.
+// Creates are batched (batch.go). One and two batches at once served the
+// most creates on BENCHMARKS.md's machine, four and eight fewer; two, so
+// that a batch waiting on a lock or a slow commit does not hold up every
+// create. The rest of the pool (8 connections by default) stays for reads.
 const (
 	createBatchesAtOnce = 2
 	createBatchSize     = 64
