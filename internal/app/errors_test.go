@@ -60,6 +60,7 @@ func TestErrorResponses(t *testing.T) {
 
 	tests := []struct {
 		name, method, path, contentType, body string
+		headers                               map[string]string
 		want                                  int
 		wantErrors                            map[string]string // pointer or parameter → detail
 	}{
@@ -107,6 +108,12 @@ func TestErrorResponses(t *testing.T) {
 		{name: "limit not a number", method: "GET", path: "/posts?limit=ten", want: 400, wantErrors: map[string]string{"limit": "must be an integer"}},
 		{name: "author filter not an email", method: "GET", path: "/posts?authorEmail=nobody", want: 400, wantErrors: map[string]string{"authorEmail": "must be an email address"}},
 		{name: "malformed cursor", method: "GET", path: "/posts?cursor=abc", want: 400},
+		{name: "idempotency key too long", method: "POST", path: "/posts", contentType: "application/json", body: `{"title": "k", "authorEmail": "ada@example.com"}`,
+			headers: map[string]string{"Idempotency-Key": strings.Repeat("k", 256)}, want: 400, wantErrors: map[string]string{"Idempotency-Key": "must be at most 255 characters"}},
+		{name: "idempotency key with a space", method: "POST", path: "/posts", contentType: "application/json", body: `{"title": "k", "authorEmail": "ada@example.com"}`,
+			headers: map[string]string{"Idempotency-Key": "two words"}, want: 400},
+		{name: "If-None-Match too long", method: "GET", path: "/posts/" + post.Id.String(),
+			headers: map[string]string{"If-None-Match": strings.Repeat("x", 1025)}, want: 400, wantErrors: map[string]string{"If-None-Match": "must be at most 1024 characters"}},
 		{name: "duplicate title", method: "POST", path: "/posts", contentType: "application/json", body: `{"title": "Existing", "authorEmail": "x@example.com"}`, want: 409},
 	}
 	for _, tc := range tests {
@@ -117,6 +124,9 @@ func TestErrorResponses(t *testing.T) {
 			}
 			if tc.contentType != "" {
 				req.Header.Set("Content-Type", tc.contentType)
+			}
+			for k, v := range tc.headers {
+				req.Header.Set(k, v)
 			}
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
