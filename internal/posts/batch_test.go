@@ -190,6 +190,23 @@ func TestACreateThatTimesOutWaitingIsNotInserted(t *testing.T) {
 	}
 }
 
+func TestABatchWithoutItsDatabaseAnswersEachCreateUnavailable(t *testing.T) {
+	t.Parallel()
+	// Nothing listens on port 1: every statement fails to connect.
+	pool, err := pgxpool.New(context.Background(), "postgres://postgres@127.0.0.1:1/none?sslmode=disable&connect_timeout=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	b := newCreateBatcher(db.New(pool), 1, createBatchSize)
+	results := createAsOneBatch(t, b, context.Background(), newParams(t, "One", nil), newParams(t, "Two", nil))
+	for i, got := range results {
+		if ErrorCode(got.err) != Unavailable {
+			t.Errorf("create %d of a batch whose database is down: (%v, %v); want a %s error", i, got.row, got.err, Unavailable)
+		}
+	}
+}
+
 func TestAPanickingBatchAnswersEachCreate(t *testing.T) {
 	t.Parallel()
 	b := newCreateBatcher(db.New(nil), 1, createBatchSize) // no database: every statement panics
@@ -235,6 +252,43 @@ func TestConcurrentCreatesAllLandAndFreeEverySlot(t *testing.T) {
 	defer b.mu.Unlock()
 	if b.running != 0 || len(b.waiting) != 0 {
 		t.Errorf("after every create returned: %d batches running, %d creates waiting; want 0 and 0", b.running, len(b.waiting))
+	}
+}
+
+// Creates racing for the same titles, batched in any order: one create
+// per title wins, every other one is told the title is taken, and no two
+// batches deadlock (PostgreSQL would break a deadlock only after a second).
+func TestConcurrentCreatesOfTheSameTitlesOneWinsEach(t *testing.T) {
+	t.Parallel()
+	b, pool := newBatcher(t, 2)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	const titles, perTitle = 20, 10
+	errs := make([]error, titles*perTitle)
+	var wg sync.WaitGroup
+	for i := range errs {
+		wg.Go(func() {
+			_, errs[i] = b.create(ctx, newParams(t, fmt.Sprintf("Title %d", (i*7)%titles), nil))
+		})
+	}
+	start := time.Now()
+	wg.Wait()
+	codes := map[Code]int{}
+	for _, err := range errs {
+		if err == nil {
+			codes["created"]++
+		} else {
+			codes[ErrorCode(err)]++
+		}
+	}
+	if codes["created"] != titles || codes[Conflict] != titles*(perTitle-1) || len(codes) != 2 {
+		t.Errorf("%d creates of %d titles: %v; want %d created and %d %s", len(errs), titles, codes, titles, titles*(perTitle-1), Conflict)
+	}
+	if got := countRows(t, pool); got != titles {
+		t.Errorf("posts in the table: %d; want %d", got, titles)
+	}
+	if elapsed := time.Since(start); elapsed > 900*time.Millisecond {
+		t.Logf("took %v: were batches waiting out a deadlock?", elapsed)
 	}
 }
 
