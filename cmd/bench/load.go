@@ -83,30 +83,30 @@ func drive(ctx context.Context, baseURL string, conns int, d time.Duration, next
 // latency is the p50 and p99 of one kind of request.
 type latency struct{ p50, p99 time.Duration }
 
-// sequential sends n rounds of the given requests, one after the other on one
-// connection, interleaved so that whatever else the machine does touches
-// them alike, and returns each path's p50 and p99.
-func sequential(baseURL string, n int, paths ...string) ([]latency, error) {
+// sequential sends n rounds of GET requests to urls, one after the other
+// (one connection per server), interleaved so that whatever else the
+// machine does touches them alike, and returns each URL's p50 and p99.
+func sequential(n int, urls ...string) ([]latency, error) {
 	client := &http.Client{}
 	defer client.CloseIdleConnections()
-	lat := make([][]time.Duration, len(paths))
+	lat := make([][]time.Duration, len(urls))
 	for range n {
-		for i, path := range paths {
+		for i, url := range urls {
 			t0 := time.Now()
-			resp, err := client.Get(baseURL + path)
+			resp, err := client.Get(url)
 			if err != nil {
 				return nil, err
 			}
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()
 			if resp.StatusCode != http.StatusOK {
-				return nil, fmt.Errorf("GET %s: %s", path, resp.Status)
+				return nil, fmt.Errorf("GET %s: %s", url, resp.Status)
 			}
 			lat[i] = append(lat[i], time.Since(t0))
 		}
 	}
-	out := make([]latency, len(paths))
-	for i := range paths {
+	out := make([]latency, len(urls))
+	for i := range urls {
 		slices.Sort(lat[i])
 		out[i] = latency{lat[i][n*50/100], lat[i][min(n-1, n*99/100)]}
 	}
