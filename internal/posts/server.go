@@ -100,9 +100,6 @@ func (s *Server) ListPosts(ctx context.Context, req api.ListPostsRequestObject) 
 	return resp, nil
 }
 
-// nextPageLink is the Link header of a page that has a next one. Its query
-// is what url.Values.Encode writes (keys sorted), without building a map
-// per page; a cursor is base64url, which needs no escaping.
 // listRows runs the query for the page asked for: the first page needs no
 // position to start after.
 func (s *Server) listRows(ctx context.Context, authorEmail *openapi_types.Email, after *position, rowLimit int32) ([]*db.Post, error) {
@@ -119,6 +116,9 @@ func (s *Server) listRows(ctx context.Context, authorEmail *openapi_types.Email,
 	})
 }
 
+// nextPageLink is the Link header of a page that has a next one. Its query
+// is what url.Values.Encode writes (keys sorted), without building a map
+// per page; a cursor is base64url, which needs no escaping.
 func nextPageLink(limit int, cursor string, authorEmail *openapi_types.Email) string {
 	link := "</posts?"
 	if authorEmail != nil {
