@@ -3,6 +3,8 @@ package posts
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -70,4 +72,20 @@ func FuzzAppendString(f *testing.F) {
 			t.Errorf("appendString(%q) = %s; encoding/json writes %s", s, got, want)
 		}
 	})
+}
+
+// BenchmarkAppendPage: a page of 20 posts with 200-character contents, as
+// make bench lists them.
+func BenchmarkAppendPage(b *testing.B) {
+	content := strings.Repeat("x", 200)
+	rows := make([]*db.Post, 20)
+	for i := range rows {
+		rows[i] = &db.Post{Title: fmt.Sprintf("seed %d", i), Content: &content, AuthorEmail: "seed1@example.com", CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	}
+	next := "AQAGYce9_3Msc36b1gntRWmBZbopgFrvWJ5r0SaWrqp3"
+	buf := make([]byte, 0, 16<<10)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = appendPage(buf[:0], rows, &next)
+	}
 }
