@@ -87,3 +87,31 @@ func TestMedianIsTheMiddleRunByThroughput(t *testing.T) {
 		t.Error("median reordered its argument")
 	}
 }
+
+// The targets compare the two runs of each round, not each server's median:
+// a round where the whole machine ran at half speed moves both servers.
+func TestRoundRatiosPairTheRunsOfEachRound(t *testing.T) {
+	run := func(requests int, p99 time.Duration) result {
+		return result{requests: requests, elapsed: time.Second, p99: p99}
+	}
+	ours := []result{run(500, 4*time.Millisecond), run(1000, 2*time.Millisecond), run(900, 3*time.Millisecond)}
+	baseline := []result{run(1000, 4*time.Millisecond), run(1100, 2*time.Millisecond), run(500, 2*time.Millisecond)}
+	// Round ratios: throughput 0.5, 0.91, 1.8; p99 1.0, 1.0, 1.5.
+	tp, p99 := roundRatios(ours, baseline)
+	if want := 1000.0 / 1100; tp != want {
+		t.Errorf("throughput ratio = %.3f; want the middle round's, %.3f", tp, want)
+	}
+	if p99 != 1 {
+		t.Errorf("p99 ratio = %.3f; want 1 (the median of 1, 1 and 1.5)", p99)
+	}
+	// Each server's median run would give 900/1000 = 0.9: another answer.
+}
+
+func TestMedianOfAnEvenCountIsTheMeanOfTheMiddleTwo(t *testing.T) {
+	if got := medianOf([]float64{4, 1, 3, 2}); got != 2.5 {
+		t.Errorf("medianOf(4, 1, 3, 2) = %v; want 2.5", got)
+	}
+	if got := medianOf(nil); got != 0 {
+		t.Errorf("medianOf() = %v; want 0", got)
+	}
+}
