@@ -44,7 +44,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.StringVar(&o.mode, "mode", "ab", "ab: side by side with the baseline; scale: list latency at 1k, 100k and 1M rows")
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "length of one run")
-	fs.IntVar(&o.rounds, "rounds", 5, "A/B rounds (the order alternates; the targets are checked on the median of the rounds' ratios)")
+	fs.IntVar(&o.rounds, "rounds", 6, "A/B rounds (the order alternates, so an even count gives each order as many; the targets are checked on the median of the rounds' ratios)")
 	fs.IntVar(&o.conns, "conns", 32, "connections kept busy")
 	fs.IntVar(&o.rows, "rows", 100_000, "rows in the table for the list runs")
 	fs.StringVar(&o.baseline, "baseline", "../shared/bench/baseline-server", "source of the baseline server")
