@@ -67,10 +67,11 @@ vet: ## go vet and gofmt
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed: $$out"; exit 1; fi
 
 .PHONY: fuzz
-fuzz: ## Fuzz the cursor codec, request decoding and the JSON writer, 30s each (their seeds run in every test run)
+fuzz: ## Fuzz the cursor codec, request decoding, the quick parameter check and the JSON writer, 30s each (their seeds run in every test run)
 	$(GO) test -run '^$$' -fuzz FuzzCursorDecode -fuzztime 30s ./internal/posts
 	$(GO) test -run '^$$' -fuzz FuzzAppendString -fuzztime 30s ./internal/posts
 	$(GO) test -run '^$$' -fuzz FuzzRequestBody -fuzztime 30s ./internal/httpapi
+	$(GO) test -run '^$$' -fuzz FuzzQuickParameterCheck -fuzztime 30s ./internal/httpapi
 
 .PHONY: soak
 soak: ## 60s of mixed traffic at 32 connections against the real binary: zero 5xx, flat goroutines and RSS
