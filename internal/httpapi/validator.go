@@ -81,6 +81,9 @@ type operation struct {
 	onlyOptionalParams bool
 	headerParams       []string
 	queryParams        []queryParam
+	// singleQueryParams: the query parameters that hold one value (not
+	// arrays). kin-openapi reads the first of repeated ones; they are refused.
+	singleQueryParams []string
 }
 
 // queryParam is a query parameter and its quick check: nil when its schema
@@ -98,6 +101,9 @@ func newOperation(route *routers.Route) *operation {
 		params[ref.Value.In+" "+ref.Value.Name] = ref.Value
 	}
 	for _, p := range params {
+		if p.In == openapi3.ParameterInQuery && (p.Schema == nil || p.Schema.Value == nil || !p.Schema.Value.Type.Is(openapi3.TypeArray)) {
+			o.singleQueryParams = append(o.singleQueryParams, p.Name)
+		}
 		switch {
 		case p.Required || (p.In != openapi3.ParameterInQuery && p.In != openapi3.ParameterInHeader):
 			o.onlyOptionalParams = false
@@ -244,11 +250,26 @@ func (v *requestValidator) checkParams(c echo.Context, op *operation) []api.Prob
 		pathParams[name] = c.ParamValues()[i]
 	}
 	req := c.Request()
+	var problems []api.ProblemError
+	repeated := map[string]bool{}
+	if len(op.singleQueryParams) > 0 {
+		query := req.URL.Query()
+		for _, name := range op.singleQueryParams {
+			if len(query[name]) > 1 {
+				repeated[name] = true
+				problems = append(problems, api.ProblemError{Parameter: &name, Detail: "must be given only once"})
+			}
+		}
+	}
 	input := &openapi3filter.RequestValidationInput{Request: req, PathParams: pathParams, Route: op.route, Options: v.options}
 	if err := openapi3filter.ValidateRequest(req.Context(), input); err != nil {
-		return parameterProblems(err)
+		for _, p := range parameterProblems(err) {
+			if p.Parameter == nil || !repeated[*p.Parameter] { // one entry per parameter
+				problems = append(problems, p)
+			}
+		}
 	}
-	return nil
+	return problems
 }
 
 // validatedBody replaces the request body once it has been read and
