@@ -81,15 +81,15 @@ type operation struct {
 	onlyOptionalParams bool
 	headerParams       []string
 	queryParams        []queryParam
-	// singleQueryParams: the query parameters that hold one value (not
-	// arrays). kin-openapi reads the first of repeated ones; they are refused.
-	singleQueryParams []string
 }
 
-// queryParam is a query parameter and its quick check: nil when its schema
-// is not one quickCheck knows.
+// queryParam is a query parameter as the validator sees it.
 type queryParam struct {
-	name  string
+	name string
+	// single: it holds one value (it is not an array). kin-openapi reads the
+	// first of repeated ones; checkParams refuses them.
+	single bool
+	// check is its quick check: nil when its schema is not one quickCheck knows.
 	check func(value string) bool
 }
 
@@ -101,16 +101,17 @@ func newOperation(route *routers.Route) *operation {
 		params[ref.Value.In+" "+ref.Value.Name] = ref.Value
 	}
 	for _, p := range params {
-		if p.In == openapi3.ParameterInQuery && (p.Schema == nil || p.Schema.Value == nil || !p.Schema.Value.Type.Is(openapi3.TypeArray)) {
-			o.singleQueryParams = append(o.singleQueryParams, p.Name)
-		}
 		switch {
-		case p.Required || (p.In != openapi3.ParameterInQuery && p.In != openapi3.ParameterInHeader):
-			o.onlyOptionalParams = false
+		case p.In == openapi3.ParameterInQuery:
+			single := p.Schema == nil || p.Schema.Value == nil || !p.Schema.Value.Type.Is(openapi3.TypeArray)
+			o.queryParams = append(o.queryParams, queryParam{name: p.Name, single: single, check: quickCheck(p)})
 		case p.In == openapi3.ParameterInHeader:
 			o.headerParams = append(o.headerParams, http.CanonicalHeaderKey(p.Name))
 		default:
-			o.queryParams = append(o.queryParams, queryParam{name: p.Name, check: quickCheck(p)})
+			o.onlyOptionalParams = false
+		}
+		if p.Required {
+			o.onlyOptionalParams = false
 		}
 	}
 	if len(o.queryParams) > 64 { // sendsNothingToCheck's bit set
@@ -251,13 +252,16 @@ func (v *requestValidator) checkParams(c echo.Context, op *operation) []api.Prob
 	}
 	req := c.Request()
 	var problems []api.ProblemError
-	repeated := map[string]bool{}
-	if len(op.singleQueryParams) > 0 {
+	var repeated map[string]bool
+	if len(op.queryParams) > 0 {
 		query := req.URL.Query()
-		for _, name := range op.singleQueryParams {
-			if len(query[name]) > 1 {
-				repeated[name] = true
-				problems = append(problems, api.ProblemError{Parameter: &name, Detail: "must be given only once"})
+		for _, p := range op.queryParams {
+			if p.single && len(query[p.name]) > 1 {
+				if repeated == nil {
+					repeated = map[string]bool{}
+				}
+				repeated[p.name] = true
+				problems = append(problems, api.ProblemError{Parameter: &p.name, Detail: "must be given only once"})
 			}
 		}
 	}
