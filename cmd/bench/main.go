@@ -116,11 +116,7 @@ func poolSize() string {
 	if v := os.Getenv("DB_MAX_CONNS"); v != "" {
 		return v
 	}
-	defaults, err := config.FromEnv(func(string) string { return "" })
-	if err != nil {
-		panic(fmt.Sprintf("the service's default configuration is invalid: %v", err))
-	}
-	return strconv.Itoa(int(defaults.DBMaxConns))
+	return strconv.Itoa(config.DefaultDBMaxConns)
 }
 
 func sideBySide(ctx context.Context, o options, adminURL, oursBin, baselineBin string, out io.Writer) error {

@@ -70,6 +70,10 @@ type Config struct {
 // nothing. Set CURSOR_SECRET to make them unforgeable all the same.
 const defaultCursorSecret = "posts-api cursor v1"
 
+// DefaultDBMaxConns is the pool size without DB_MAX_CONNS: sized for a
+// 0.25 vCPU container and a db.t3.micro's max_connections (README).
+const DefaultDBMaxConns = 8
+
 // FromEnv reads the configuration through getenv (os.Getenv in main, a map
 // in tests). Every problem is reported, not just the first.
 func FromEnv(getenv func(string) string) (Config, error) {
@@ -83,7 +87,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		CursorSecret:       r.string("CURSOR_SECRET", defaultCursorSecret),
 		ShutdownTimeout:    r.duration("SHUTDOWN_TIMEOUT", 20*time.Second),
 		RequestTimeout:     r.duration("REQUEST_TIMEOUT", 5*time.Second),
-		DBMaxConns:         int32(r.int("DB_MAX_CONNS", 8, 1, 1000)),
+		DBMaxConns:         int32(r.int("DB_MAX_CONNS", DefaultDBMaxConns, 1, 1000)),
 		DBMinConns:         int32(r.int("DB_MIN_CONNS", 1, 0, 1000)),
 		DBConnectTimeout:   r.duration("DB_CONNECT_TIMEOUT", 3*time.Second),
 		DBPlanCacheMode:    r.oneOf("DB_PLAN_CACHE_MODE", "force_generic_plan", "force_generic_plan", "force_custom_plan", "auto"),
